@@ -1,0 +1,225 @@
+// The analysis of one file: build the model and dispatch the syntax events to every enabled rule in
+// one walk of the tree, then turn reports into findings, drop the suppressed ones and sort.
+
+import type { Node, Tree } from 'web-tree-sitter';
+import { Model } from './model';
+import { parse } from './parser';
+import { collectSuppressions, isSuppressed } from './suppression';
+import { eventOf } from './syntax';
+import type {
+  Finding,
+  Fix,
+  LanguageId,
+  NodeEvent,
+  Report,
+  Rule,
+  RuleContext,
+  Severity,
+  Visitor,
+} from './types';
+
+export interface AnalyzeOptions {
+  rules: readonly Rule[];
+  /** Whether a code runs at all; configuration decides. Default: every rule. */
+  isEnabled?: (code: string) => boolean;
+  /** The severity to report a rule with; default: the rule's own. */
+  severityOf?: (rule: Rule) => Severity;
+  /** Build the fixes of each finding (default true). Plain reporting can skip the work. */
+  withFixes?: boolean;
+}
+
+export interface RuleFailure {
+  code: string;
+  error: unknown;
+}
+
+export interface Analysis {
+  findings: Finding[];
+  suppressed: number;
+  /** True when the tree holds syntax errors; the findings cover the parts that parsed. */
+  hasSyntaxErrors: boolean;
+  /** Rules that threw on this file. Their other findings are kept; other rules are unaffected. */
+  failures: RuleFailure[];
+}
+
+interface ActiveRule {
+  rule: Rule;
+  visitor: Visitor;
+  reports: Report[];
+  context: RuleContext;
+  failed: boolean;
+}
+
+export function analyzeText(text: string, language: LanguageId, options: AnalyzeOptions): Analysis {
+  const tree = parse(text, language);
+  try {
+    return analyzeTree(tree, text, language, options);
+  } finally {
+    tree.delete();
+  }
+}
+
+export function analyzeTree(
+  tree: Tree,
+  text: string,
+  language: LanguageId,
+  options: AnalyzeOptions,
+): Analysis {
+  const model = new Model(tree, text, language);
+  const failures: RuleFailure[] = [];
+  const active = createVisitors(model, options, failures);
+  const subscribed = new Set<NodeEvent>();
+  for (const { visitor } of active) {
+    for (const key of Object.keys(visitor)) if (key !== 'end') subscribed.add(key as NodeEvent);
+  }
+
+  const { events, comments } = walk(tree, model, subscribed);
+  model.finish();
+
+  for (const [node, event] of events) {
+    for (const entry of active) dispatch(entry, event, node, failures);
+  }
+  for (const entry of active) dispatch(entry, 'end', null, failures);
+
+  const suppressions = collectSuppressions(comments);
+  const findings: Finding[] = [];
+  let suppressed = 0;
+  const withFixes = options.withFixes ?? true;
+  for (const entry of active) {
+    const severity = options.severityOf?.(entry.rule) ?? entry.rule.meta.severity;
+    for (const report of entry.reports) {
+      const finding = toFinding(model, entry.rule, severity, report, withFixes, failures);
+      if (isSuppressed(suppressions, finding.code, finding.range.start.line)) suppressed++;
+      else findings.push(finding);
+    }
+  }
+
+  return {
+    findings: sortAndDeduplicate(findings),
+    suppressed,
+    hasSyntaxErrors: tree.rootNode.hasError,
+    failures,
+  };
+}
+
+function createVisitors(
+  model: Model,
+  options: AnalyzeOptions,
+  failures: RuleFailure[],
+): ActiveRule[] {
+  const active: ActiveRule[] = [];
+  for (const rule of options.rules) {
+    if (!rule.meta.dialects.includes(model.dialect)) continue;
+    if (options.isEnabled && !options.isEnabled(rule.meta.code)) continue;
+    const reports: Report[] = [];
+    const context: RuleContext = { model, report: (report) => reports.push(report) };
+    const entry: ActiveRule = { rule, visitor: {}, reports, context, failed: false };
+    try {
+      entry.visitor = rule.create(context);
+      active.push(entry);
+    } catch (error) {
+      failures.push({ code: rule.meta.code, error });
+    }
+  }
+  return active;
+}
+
+/**
+ * Walks the tree once with a cursor (no recursion, so deep nesting cannot exhaust the stack),
+ * declaring every node in the model and keeping the nodes that some rule listens for.
+ */
+function walk(
+  tree: Tree,
+  model: Model,
+  subscribed: Set<NodeEvent>,
+): { events: [Node, NodeEvent][]; comments: Node[] } {
+  const events: [Node, NodeEvent][] = [];
+  const comments: Node[] = [];
+  const cursor = tree.walk();
+  try {
+    for (;;) {
+      const node = cursor.currentNode;
+      if (node.isNamed) {
+        if (node.type === 'comment') comments.push(node);
+        model.declare(node);
+        const event = eventOf(node, model.dialect);
+        if (event && subscribed.has(event)) events.push([node, event]);
+      }
+      if (cursor.gotoFirstChild()) continue;
+      while (!cursor.gotoNextSibling()) {
+        if (!cursor.gotoParent()) return { events, comments };
+      }
+    }
+  } finally {
+    cursor.delete();
+  }
+}
+
+function dispatch(
+  entry: ActiveRule,
+  event: NodeEvent | 'end',
+  node: Node | null,
+  failures: RuleFailure[],
+): void {
+  if (entry.failed) return;
+  const { context } = entry;
+  try {
+    if (event === 'end') {
+      entry.visitor.end?.(context);
+    } else if (node) {
+      entry.visitor[event]?.(node, context);
+    }
+  } catch (error) {
+    // One rule failing on one file must not stop the others; the caller logs the failure.
+    entry.failed = true;
+    failures.push({ code: entry.rule.meta.code, error });
+  }
+}
+
+function toFinding(
+  model: Model,
+  rule: Rule,
+  severity: Severity,
+  report: Report,
+  withFixes: boolean,
+  failures: RuleFailure[],
+): Finding {
+  let fixes: Fix[] = [];
+  if (withFixes && report.fixes) {
+    try {
+      fixes = report.fixes();
+    } catch (error) {
+      failures.push({ code: rule.meta.code, error });
+    }
+  }
+  return {
+    code: rule.meta.code,
+    name: rule.meta.name,
+    family: rule.meta.family,
+    severity,
+    range: model.rangeOf(report.node),
+    message: report.message,
+    related: (report.related ?? []).map((related) => ({
+      range: model.rangeOf(related.node),
+      message: related.message,
+    })),
+    fixes,
+  };
+}
+
+function sortAndDeduplicate(findings: Finding[]): Finding[] {
+  const seen = new Set<string>();
+  const unique = findings.filter((finding) => {
+    const { start, end } = finding.range;
+    const key = `${finding.code}:${start.line}:${start.character}:${end.line}:${end.character}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  return unique.sort(
+    (a, b) =>
+      a.range.start.line - b.range.start.line ||
+      a.range.start.character - b.range.start.character ||
+      a.code.localeCompare(b.code),
+  );
+}

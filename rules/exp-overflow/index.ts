@@ -1,0 +1,4 @@
+import type { Rule } from '../engine/types';
+import { naiveSoftmax } from './naive-softmax';
+
+export const expOverflowRules: Rule[] = [naiveSoftmax];

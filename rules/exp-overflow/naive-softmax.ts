@@ -1,0 +1,168 @@
+// NG101 naive-softmax: `exp(x) / sum(exp(x))` written by hand.
+//
+// What it does: flags an `exp` whose result is divided by a total built from that same exp, when
+// the exponent is not shifted by its maximum first.
+// Why is this bad? `exp` overflows float32 above about 88.7 (float64 above about 709.8), so one
+// large logit makes the numerator and the denominator inf, and inf / inf is NaN. Very negative
+// logits underflow every term to 0 and give 0 / 0 = NaN.
+// Use instead: the library softmax over the same axis (it subtracts the max internally), or
+// `exp(x - max(x))` where no library softmax fits.
+// Fix safety: safe. The library softmax returns the same values on every input where the
+// hand-written form is finite.
+
+import type { Node } from 'web-tree-sitter';
+import { t } from '../engine/l10n';
+import type { Model, Operation } from '../engine/model';
+import type { Fix, Rule } from '../engine/types';
+import {
+  axisArgument,
+  dependsOn,
+  expValue,
+  isShiftedOrBounded,
+  stableBetween,
+} from '../engine/values';
+
+/** The library softmax for each library, with the name of its axis keyword. */
+const LIBRARY_SOFTMAX: Partial<Record<Operation['library'], { names: string[]; axis: string }>> = {
+  numpy: { names: ['scipy.special.softmax'], axis: 'axis' },
+  scipy: { names: ['scipy.special.softmax'], axis: 'axis' },
+  torch: { names: ['torch.softmax', 'torch.nn.functional.softmax'], axis: 'dim' },
+  tensorflow: { names: ['tensorflow.nn.softmax'], axis: 'axis' },
+  jax: { names: ['jax.nn.softmax'], axis: 'axis' },
+};
+
+export const naiveSoftmax: Rule = {
+  meta: {
+    code: 'NG101',
+    name: 'naive-softmax',
+    family: 'exp-overflow',
+    severity: 'warning',
+    dialects: ['python', 'ts'],
+    fixSafety: 'safe',
+    summary: 'Softmax written by hand as exp(x) / sum(exp(x)) without subtracting the maximum.',
+    explanation:
+      'exp overflows float32 above about 88.7 (float64 above about 709.8): one large logit turns ' +
+      'numerator and denominator into inf, and inf / inf is NaN; very negative logits give 0 / 0. ' +
+      'Use the library softmax, which subtracts the maximum first, or exp(x - max(x)).',
+  },
+  create(context) {
+    const { model } = context;
+    return {
+      binary: (node) => check(node),
+      call: (node) => check(node),
+    };
+
+    function check(node: Node): void {
+      const division = model.arithmetic(node);
+      if (!division || division.operator !== '/') return;
+      const exp = expValue(model, division.left);
+      if (!exp || !exp.input || isShiftedOrBounded(model, exp.input)) return;
+      const sameExp = (value: Node): boolean => {
+        if (value.id === exp.node.id) return true;
+        const other = model.operation(value);
+        return other?.op === 'exp' && other.input?.text === exp.input?.text;
+      };
+      if (!dependsOn(model, division.right, sameExp)) return;
+
+      context.report({
+        node: exp.node,
+        message: t(
+          'exp() of unshifted values is divided by their sum: a softmax by hand. exp overflows float32 above ~88.7, giving inf / inf = NaN; use a library softmax or subtract the max first.',
+        ),
+        related: [{ node: division.node, message: t('The exp is normalised here.') }],
+        fixes: () => buildFixes(model, exp, division.node, division.right),
+      });
+    }
+  },
+};
+
+function buildFixes(model: Model, exp: Operation, division: Node, denominator: Node): Fix[] {
+  const input = exp.input;
+  const total = model.operation(model.resolve(denominator));
+  if (!input || !total || total.op !== 'sum' || !total.input) return [];
+  const summedExp = expValue(model, total.input);
+  if (summedExp?.node.id !== exp.node.id && summedExp?.input?.text !== input.text) return [];
+  if (!stableBetween(model, input, division)) return [];
+
+  const axis = axisArgument(total);
+  const library = LIBRARY_SOFTMAX[exp.library];
+  if (library && axis) {
+    return [
+      libraryFix(
+        model,
+        library.names,
+        division,
+        `${model.source(input)}, ${library.axis}=${model.source(axis)}`,
+        true,
+      ),
+    ];
+  }
+  if (!axis && (exp.library === 'numpy' || exp.library === 'scipy')) {
+    // scipy.special.softmax with no axis normalises over every element, as the plain sum does.
+    return [libraryFix(model, ['scipy.special.softmax'], division, model.source(input), true)];
+  }
+  if (exp.library === 'tfjs' && (!axis || model.source(axis) === '-1')) {
+    // tf.softmax normalises over the last axis: the same as a plain sum for a 1-D tensor only.
+    return [libraryFix(model, ['tfjs.softmax'], division, model.source(input), axis !== null)];
+  }
+  const shifted = maxShiftFix(model, [exp, summedExp]);
+  return shifted ? [shifted] : [];
+}
+
+function displayName(qualified: string): string {
+  return qualified.replace(/^tensorflow\./, 'tf.').replace(/^tfjs\./, 'tf.');
+}
+
+function libraryFix(
+  model: Model,
+  names: string[],
+  division: Node,
+  args: string,
+  safe: boolean,
+): Fix {
+  const reference = model.reference(...names);
+  return {
+    title: t('Use {0}', displayName(names[0])),
+    safe,
+    edits: [
+      model.replace(division, `${reference.text}(${args})`),
+      ...(reference.importEdit ? [reference.importEdit] : []),
+    ],
+  };
+}
+
+/**
+ * Subtracts the global maximum inside each exp: `exp(x - x.max())`. Used where no library softmax
+ * has the same reduction (a sum over every element of a tensor). Only for a plain name or
+ * attribute, which can be repeated without computing anything twice.
+ */
+function maxShiftFix(model: Model, exps: (Operation | null)[]): Fix | null {
+  const edits = [];
+  const seen = new Set<number>();
+  for (const exp of exps) {
+    if (!exp?.input || seen.has(exp.node.id)) continue;
+    seen.add(exp.node.id);
+    const input = model.source(exp.input);
+    if (!/^[A-Za-z_$][\w$.]*$/.test(input)) return null;
+    const maximum = maxOf(model, exp.library, input);
+    if (!maximum) return null;
+    edits.push(model.replace(exp.input, `${input} - ${maximum}`));
+  }
+  if (edits.length === 0) return null;
+  return { title: t('Subtract the maximum before exp'), safe: true, edits };
+}
+
+function maxOf(model: Model, library: Operation['library'], input: string): string | null {
+  switch (library) {
+    case 'numpy':
+    case 'torch':
+    case 'jax':
+      return `${input}.max()`;
+    case 'tensorflow':
+      return `${model.reference('tensorflow.reduce_max').text}(${input})`;
+    case 'tfjs':
+      return `${input}.max()`;
+    default:
+      return null;
+  }
+}
