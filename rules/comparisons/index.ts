@@ -1,3 +1,4 @@
 import type { Rule } from '../engine/types';
+import { nanComparison } from './nan-comparison';
 
-export const comparisonsRules: Rule[] = [];
+export const comparisonsRules: Rule[] = [nanComparison];
