@@ -1,3 +1,5 @@
 import type { Rule } from '../engine/types';
+import { clipAfterStep } from './clip-after-step';
+import { missingGradClipping } from './missing-grad-clipping';
 
-export const trainingLoopRules: Rule[] = [];
+export const trainingLoopRules: Rule[] = [missingGradClipping, clipAfterStep];
