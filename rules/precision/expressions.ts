@@ -42,6 +42,23 @@ export function operandText(model: Model, node: Node): string {
   return `(${text})`;
 }
 
+/** A written expression as an operand: a name or a call chain as it is, anything else in parentheses. */
+export function textAsOperand(text: string): string {
+  return /^[\w$.]+(\([^()]*\))*$/.test(text) ? text : `(${text})`;
+}
+
+/**
+ * An edit that replaces an expression with `text`, dropping parentheses around it that the new
+ * text no longer needs: `(math.exp(x) - 1) / x` becomes `math.expm1(x) / x`.
+ */
+export function replaceValue(model: Model, node: Node, text: string): TextEdit {
+  const parent = node.parent;
+  if (parent?.type === 'parenthesized_expression' && textAsOperand(text) === text) {
+    return model.replace(parent, text);
+  }
+  return model.replace(node, text);
+}
+
 /** The negation of an operand: `-x`, `y` for `-y`, `-(a + b)`. */
 export function negatedText(model: Model, node: Node): string {
   const inner = unwrap(node);
@@ -80,16 +97,19 @@ export function siblingCall(
   operation: Operation,
   name: string,
   argument: Node | string,
-): { text: string; edits: TextEdit[] } {
+): { text: string; edits: TextEdit[]; display: string } {
   if (operation.isMethod) {
-    const receiver = typeof argument === 'string' ? `(${argument})` : operandText(model, argument);
-    return { text: `${receiver}.${name}()`, edits: [] };
+    const receiver =
+      typeof argument === 'string' ? textAsOperand(argument) : operandText(model, argument);
+    const text = `${receiver}.${name}()`;
+    return { text, edits: [], display: text.length <= 40 ? text : `.${name}()` };
   }
   const reference = siblingReference(model, operation, name);
   const argumentText = typeof argument === 'string' ? argument : model.source(argument);
   return {
     text: `${reference.text}(${argumentText})`,
     edits: reference.importEdit ? [reference.importEdit] : [],
+    display: reference.text,
   };
 }
 
@@ -128,4 +148,29 @@ export function parentThroughParentheses(node: Node): Node | null {
   let parent = node.parent;
   while (parent?.type === 'parenthesized_expression') parent = parent.parent;
   return parent;
+}
+
+/**
+ * The negation of a value in the library's own terms: `-x` in Python and for plain JavaScript
+ * numbers, `tf.neg(x)` or `x.neg()` for TensorFlow.js tensors, which have no operator overloads.
+ */
+export function negation(
+  model: Model,
+  operation: Operation,
+  value: Node | string,
+): { text: string; edits: TextEdit[] } {
+  if (operation.library !== 'tfjs') {
+    const text = typeof value === 'string' ? `-${value}` : negatedText(model, value);
+    return { text, edits: [] };
+  }
+  const text = typeof value === 'string' ? value : model.source(value);
+  if (operation.isMethod) {
+    const receiver = typeof value === 'string' ? textAsOperand(text) : operandText(model, value);
+    return { text: `${receiver}.neg()`, edits: [] };
+  }
+  const reference = model.reference('tfjs.neg');
+  return {
+    text: `${reference.text}(${text})`,
+    edits: reference.importEdit ? [reference.importEdit] : [],
+  };
 }

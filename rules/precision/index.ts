@@ -1,3 +1,5 @@
 import type { Rule } from '../engine/types';
+import { expm1 } from './expm1';
+import { log1p } from './log1p';
 
-export const precisionRules: Rule[] = [];
+export const precisionRules: Rule[] = [log1p, expm1];

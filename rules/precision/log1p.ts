@@ -1,0 +1,104 @@
+// NG301 log1p: `log(1 + x)` and `log(1 - x)` written out.
+//
+// What it does: flags a natural logarithm whose argument is 1 plus or minus a value, in NumPy,
+// PyTorch, TensorFlow, JAX, `math`, `Math` and TensorFlow.js, in function and method form and
+// through local variables.
+// Why is this bad? Adding a small x to 1 rounds away its low digits before the log sees them: in
+// float64, 1 + x == 1 for |x| below about 1.1e-16 (float32: below about 6e-8), so log(1 + x)
+// returns 0 where the answer is x, and loses relative precision well above that threshold.
+// Use instead: `log1p(x)` and `log1p(-x)`, which are accurate for every small x.
+// Fix safety: safe. log1p computes the same function, more accurately.
+
+import type { Node } from 'web-tree-sitter';
+import { t } from '../engine/l10n';
+import type { Model, Operation } from '../engine/model';
+import { numberValue } from '../engine/syntax';
+import type { Fix, Rule } from '../engine/types';
+import { expValue, stableBetween } from '../engine/values';
+import { isOne, negation, replaceValue, siblingCall } from './expressions';
+
+export const log1p: Rule = {
+  meta: {
+    code: 'NG301',
+    name: 'log1p',
+    family: 'precision',
+    severity: 'warning',
+    dialects: ['python', 'ts'],
+    fixSafety: 'safe',
+    summary: 'log(1 + x) or log(1 - x) written out instead of log1p.',
+    explanation:
+      '1 + x rounds to exactly 1 when |x| is below about 1.1e-16 in float64 (6e-8 in float32), ' +
+      'so log(1 + x) returns 0 instead of about x and loses digits for every small x. ' +
+      'log1p(x) is accurate for all small x; use log1p(-x) for log(1 - x).',
+  },
+  create(context) {
+    const { model } = context;
+    return {
+      call(node) {
+        const log = model.operation(node);
+        if (!log || log.op !== 'log' || !log.input || !isPlainCall(log)) return;
+        const small = onePlusOrMinus(model, log.input);
+        if (!small) return;
+
+        context.report({
+          node: log.node,
+          message: small.negated
+            ? t(
+                'log(1 - x) loses precision for small x: 1 - x rounds to 1 when |x| is below ~1.1e-16 (float64) or ~6e-8 (float32). Use log1p(-x).',
+              )
+            : t(
+                'log(1 + x) loses precision for small x: 1 + x rounds to 1 when |x| is below ~1.1e-16 (float64) or ~6e-8 (float32). Use log1p(x).',
+              ),
+          fixes: () => buildFixes(model, log, small),
+        });
+      },
+    };
+  },
+};
+
+interface SmallTerm {
+  /** The x of 1 + x or 1 - x. */
+  term: Node;
+  negated: boolean;
+  /** The `1 ± x` expression itself, possibly in a variable. */
+  sum: Node;
+}
+
+/** A log call with nothing but its input: `math.log(x, base)` and `np.log(x, out=y)` differ. */
+function isPlainCall(log: Operation): boolean {
+  return log.rest.length === 0 && [...log.call.keywords.keys()].every((key) => key === 'name');
+}
+
+/**
+ * The small term of `1 + x`, `x + 1` or `1 - x` (looking through a variable), unless x is a
+ * literal or an exp: `log(1 + exp(x))` is a softplus, whose hazard is overflow, not precision.
+ */
+function onePlusOrMinus(model: Model, input: Node): SmallTerm | null {
+  const sum = model.resolve(input);
+  const arithmetic = model.arithmetic(sum);
+  if (!arithmetic) return null;
+  let found: SmallTerm | null = null;
+  if (arithmetic.operator === '+' && isOne(arithmetic.left)) {
+    found = { term: arithmetic.right, negated: false, sum };
+  } else if (arithmetic.operator === '+' && isOne(arithmetic.right)) {
+    found = { term: arithmetic.left, negated: false, sum };
+  } else if (arithmetic.operator === '-' && isOne(arithmetic.left)) {
+    found = { term: arithmetic.right, negated: true, sum };
+  }
+  if (!found || numberValue(found.term) !== null) return null;
+  if (!found.negated && expValue(model, found.term)) return null;
+  return found;
+}
+
+function buildFixes(model: Model, log: Operation, small: SmallTerm): Fix[] {
+  if (!stableBetween(model, small.term, log.node)) return [];
+  const argument = small.negated ? negation(model, log, small.term) : null;
+  const call = siblingCall(model, log, 'log1p', argument ? argument.text : small.term);
+  return [
+    {
+      title: t('Use {0}', call.display),
+      safe: true,
+      edits: [replaceValue(model, log.node, call.text), ...call.edits, ...(argument?.edits ?? [])],
+    },
+  ];
+}
