@@ -73,6 +73,10 @@ const options = {
   sourcemap: true,
   external: ['vscode'],
   logLevel: 'warning',
+  // web-tree-sitter finds its runtime through import.meta.url, which a CommonJS bundle lacks:
+  // stand in the bundle's own URL, so the .wasm files beside it in dist/ are found.
+  define: { 'import.meta.url': 'importMetaUrl' },
+  banner: { js: "const importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
 };
 
 if (watch) {

@@ -1,0 +1,65 @@
+// Running the engine for the server: one document's text and tree, with the policy of its file
+// (project configuration merged with the editor settings). Rule failures are logged once per
+// rule and file; a syntax error never stops the analysis of the parts that parse.
+
+import type { Tree } from 'web-tree-sitter';
+import { allRules } from '../rules';
+import { analyzeText, analyzeTree, type Analysis } from '../rules/engine/engine';
+import type { LanguageId } from '../rules/engine/types';
+import type { Logger } from './logger';
+import type { NanguardSettings } from './protocol';
+import { policyFor } from './settings';
+
+export interface AnalysisRequest {
+  /** The file path that decides the project configuration, or null for untitled documents. */
+  filePath: string | null;
+  /** What the log calls the file. */
+  label: string;
+  text: string;
+  language: LanguageId;
+  /** A tree of exactly `text`; without one the text is parsed afresh. */
+  tree?: Tree | null;
+  withFixes?: boolean;
+}
+
+const reportedConfigProblems = new Set<string>();
+
+export function analyse(
+  request: AnalysisRequest,
+  settings: NanguardSettings,
+  log: Logger,
+): Analysis {
+  const policy = policyFor(request.filePath, settings);
+  reportConfigProblems(policy.project.problems, log);
+  const options = {
+    rules: allRules,
+    isEnabled: policy.isEnabled,
+    severityOf: policy.severityOf,
+    withFixes: request.withFixes ?? true,
+  };
+  const analysis = request.tree
+    ? analyzeTree(request.tree, request.text, request.language, options)
+    : analyzeText(request.text, request.language, options);
+  for (const failure of analysis.failures) {
+    log.ruleFailure(failure.code, request.label, failure.error);
+  }
+  return analysis;
+}
+
+function reportConfigProblems(
+  problems: { file: string; line: number | null; message: string }[],
+  log: Logger,
+): void {
+  for (const problem of problems) {
+    const where = problem.line === null ? problem.file : `${problem.file}:${problem.line}`;
+    const key = `${where}\u0000${problem.message}`;
+    if (reportedConfigProblems.has(key)) continue;
+    reportedConfigProblems.add(key);
+    log.warn(`${where}: ${problem.message}`);
+  }
+}
+
+/** Forgets which configuration problems were logged, so that a changed file is re-checked. */
+export function resetConfigProblemLog(): void {
+  reportedConfigProblems.clear();
+}

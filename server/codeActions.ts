@@ -1,0 +1,148 @@
+// Code actions for NaN Guard diagnostics: each finding's fixes (the first one preferred), ignoring
+// the code on the line or in the file, and fix-all. Every edit is computed on the document version
+// the diagnostic came from and sent as a versioned edit, so the editor refuses it if the text has
+// moved on in the meantime.
+
+import {
+  CodeActionKind,
+  type CodeAction,
+  type CodeActionParams,
+  type Diagnostic,
+  type TextEdit,
+  type WorkspaceEdit,
+} from 'vscode-languageserver';
+import { t } from '../rules/engine/l10n';
+import type { Finding } from '../rules/engine/types';
+import { isOwnDiagnostic } from './diagnostics';
+import { fixAll, fixForAll, minimalEdit } from './fixAll';
+import type { LintTarget } from './linter';
+import { FIX_ALL_KIND } from './protocol';
+import { sameRange } from './ranges';
+import type { Session } from './session';
+import { ignoreFileEdit, ignoreLineEdit } from './suppressionEdits';
+
+export function codeActions(session: Session, params: CodeActionParams): CodeAction[] {
+  if (!session.settings.nanguard.enable) return [];
+  const target = session.linter.current(params.textDocument.uri);
+  if (!target) return [];
+  const wanted = (kind: string) => kindWanted(kind, params.context.only);
+
+  const actions: CodeAction[] = [];
+  if (wanted(CodeActionKind.QuickFix)) {
+    actions.push(...quickFixes(session, target, params.context.diagnostics));
+  }
+  if (wanted(FIX_ALL_KIND)) {
+    const action = fixAllAction(session, target);
+    if (action) actions.push(action);
+  }
+  return actions;
+}
+
+/** Whether the client asked for this kind: `only` lists kinds or their parents (`source`). */
+function kindWanted(kind: string, only: string[] | undefined): boolean {
+  if (!only || only.length === 0) return kind === CodeActionKind.QuickFix || kind === FIX_ALL_KIND;
+  return only.some((asked) => kind === asked || kind.startsWith(`${asked}.`));
+}
+
+function quickFixes(session: Session, target: LintTarget, diagnostics: Diagnostic[]): CodeAction[] {
+  const fixes: CodeAction[] = [];
+  const ignores: CodeAction[] = [];
+  const offeredIgnores = new Set<string>();
+  const dialect = target.language === 'python' ? 'python' : 'ts';
+
+  for (const diagnostic of diagnostics) {
+    const finding = findingOf(target, diagnostic);
+    if (!finding) continue;
+    const { code } = finding;
+
+    finding.fixes.forEach((fix, index) => {
+      fixes.push({
+        title: `${fix.title} (${code})`,
+        kind: CodeActionKind.QuickFix,
+        diagnostics: [diagnostic],
+        isPreferred: index === 0,
+        edit: versionedEdit(target, fix.edits),
+      });
+    });
+
+    const line = finding.range.start.line;
+    const lineKey = `line:${code}:${line}`;
+    if (session.settings.nanguard.codeAction.ignoreLine.enable && !offeredIgnores.has(lineKey)) {
+      offeredIgnores.add(lineKey);
+      const edit = ignoreLineEdit(target.text, line, code, dialect);
+      if (edit) {
+        ignores.push({
+          title: t('Ignore {0} on this line', code),
+          kind: CodeActionKind.QuickFix,
+          diagnostics: [diagnostic],
+          edit: versionedEdit(target, [edit]),
+        });
+      }
+    }
+    const fileKey = `file:${code}`;
+    if (!offeredIgnores.has(fileKey)) {
+      offeredIgnores.add(fileKey);
+      ignores.push({
+        title: t('Ignore {0} in this file', code),
+        kind: CodeActionKind.QuickFix,
+        diagnostics: [diagnostic],
+        edit: versionedEdit(target, [ignoreFileEdit(target.text, code, dialect)]),
+      });
+    }
+  }
+  // Fixes first, so that the preferred fix leads the menu; the ignores follow.
+  return [...fixes, ...ignores];
+}
+
+/**
+ * The finding behind a diagnostic, if the diagnostic was computed for the version the target
+ * holds; a diagnostic of an older version gets no action (a newer one is on its way).
+ */
+function findingOf(target: LintTarget, diagnostic: Diagnostic): Finding | undefined {
+  if (!isOwnDiagnostic(diagnostic) || diagnostic.data.version !== target.version) return undefined;
+  return target.findings.find(
+    (finding) => finding.code === diagnostic.code && sameRange(finding.range, diagnostic.range),
+  );
+}
+
+/** What a lazily resolved fix-all action carries until the client resolves it. */
+interface FixAllData {
+  fixAll: { uri: string; version: number };
+}
+
+function fixAllAction(session: Session, target: LintTarget): CodeAction | null {
+  const includeUnsafe = session.settings.nanguard.fixAll.unsafe;
+  if (!target.findings.some((finding) => fixForAll(finding, includeUnsafe))) return null;
+  const action: CodeAction = { title: t('Fix all NaN Guard problems'), kind: FIX_ALL_KIND };
+  // The rounds of re-analysis cost more than a code action may take, so a client that resolves
+  // actions gets the edit only when it applies the action.
+  if (session.client.codeActionResolve) {
+    const data: FixAllData = { fixAll: { uri: target.uri, version: target.version } };
+    return { ...action, data };
+  }
+  const edit = fixAllEdit(session, target);
+  return edit ? { ...action, edit } : null;
+}
+
+/** Fills in the edit of a fix-all action, for the version the action was offered on. */
+export function resolveCodeAction(session: Session, action: CodeAction): CodeAction {
+  const data = action.data as Partial<FixAllData> | undefined;
+  if (!data?.fixAll) return action;
+  const target = session.linter.current(data.fixAll.uri);
+  if (!target || target.version !== data.fixAll.version) return action;
+  const edit = fixAllEdit(session, target);
+  return edit ? { ...action, edit } : action;
+}
+
+function fixAllEdit(session: Session, target: LintTarget): WorkspaceEdit | null {
+  const includeUnsafe = session.settings.nanguard.fixAll.unsafe;
+  const result = fixAll(target.text, target.findings, target.reanalyse, includeUnsafe);
+  const edit = minimalEdit(target.text, result.text);
+  return edit ? versionedEdit(target, [edit]) : null;
+}
+
+function versionedEdit(target: LintTarget, edits: TextEdit[]): WorkspaceEdit {
+  return {
+    documentChanges: [{ textDocument: { uri: target.uri, version: target.version }, edits }],
+  };
+}

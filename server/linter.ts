@@ -1,0 +1,158 @@
+// The findings of every open document and notebook cell, per version. Diagnostics, code actions
+// and hovers all read from here, so that a code action is computed from exactly the version its
+// diagnostic came from; a stale entry is recomputed on demand.
+
+import type { NotebookDocuments } from 'vscode-languageserver';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
+import type { Finding, LanguageId } from '../rules/engine/types';
+import { analyse } from './analysis';
+import type { DocumentStore, OpenDocument } from './documents';
+import type { Logger } from './logger';
+import { codeCellsOf, findingsOfCell, joinNotebook, type NotebookCellText } from './notebooks';
+import type { NanguardSettings } from './protocol';
+import { filePathOf } from './uris';
+
+/** Open documents larger than this are not analysed (the scan skips such files too). */
+export const MAX_TEXT_LENGTH = 2 * 1024 * 1024;
+
+/** The analysis of one document or cell at one version, in that document's coordinates. */
+export interface LintTarget {
+  uri: string;
+  version: number;
+  text: string;
+  language: LanguageId;
+  findings: Finding[];
+  /** The findings this document would have with `text` instead (the rounds of fix-all). */
+  reanalyse(text: string): Finding[];
+}
+
+export interface LinterState {
+  documents: DocumentStore;
+  notebooks: NotebookDocuments<TextDocument>;
+  log: Logger;
+  settings(): NanguardSettings;
+}
+
+export class Linter {
+  private readonly results = new Map<string, LintTarget>();
+  private readonly oversized = new Set<string>();
+
+  constructor(private readonly state: LinterState) {}
+
+  /** The analysis of a document or notebook cell at its current version, or null. */
+  current(uri: string): LintTarget | null {
+    const version = this.currentVersion(uri);
+    if (version === null) return null;
+    const cached = this.results.get(uri);
+    if (cached && cached.version === version) return cached;
+    const notebook = this.state.notebooks.findNotebookDocumentForCell(uri);
+    const targets = notebook ? this.lintNotebook(notebook.uri) : this.lintDocument(uri);
+    return targets.find((target) => target.uri === uri) ?? null;
+  }
+
+  /** Analyses an open text document now. Empty when it cannot or must not be analysed. */
+  lintDocument(uri: string): LintTarget[] {
+    const document = this.state.documents.get(uri);
+    if (!document?.language || !this.state.settings().enable) return this.forget(uri);
+    if (this.tooLarge(document.uri, document.text.length)) return this.forget(uri);
+    const target = this.documentTarget(document, document.language);
+    this.results.set(uri, target);
+    return [target];
+  }
+
+  /** Analyses every code cell of an open notebook together; one target per cell. */
+  lintNotebook(notebookUri: string): LintTarget[] {
+    const notebook = this.state.notebooks.getNotebookDocument(notebookUri);
+    if (!notebook || !this.state.settings().enable) return [];
+    const cells = codeCellsOf(notebook, this.state.notebooks);
+    const filePath = filePathOf(notebookUri);
+    const analyseJoined = (replaced?: { index: number; text: string }) => {
+      const joined = joinNotebook(cells, replaced);
+      const analysis = analyse(
+        { filePath, label: notebookUri, text: joined.text, language: 'python' },
+        this.state.settings(),
+        this.state.log,
+      );
+      return { joined, findings: analysis.findings };
+    };
+    if (
+      this.tooLarge(
+        notebookUri,
+        cells.reduce((total, cell) => total + cell.text.length, 0),
+      )
+    ) {
+      return [];
+    }
+
+    const { joined, findings } = analyseJoined();
+    const targets = cells.map((cell) => {
+      const target: LintTarget = {
+        uri: cell.uri,
+        version: cell.version,
+        text: cell.text,
+        language: 'python',
+        findings: findingsOfCell(findings, joined, cell.index, cell.text),
+        reanalyse: (text) => reanalyseCell(cell, text, analyseJoined),
+      };
+      this.results.set(cell.uri, target);
+      return target;
+    });
+    return targets;
+  }
+
+  forget(uri: string): LintTarget[] {
+    this.results.delete(uri);
+    return [];
+  }
+
+  private documentTarget(document: OpenDocument, language: LanguageId): LintTarget {
+    const filePath = filePathOf(document.uri);
+    const run = (text: string, tree = null as ReturnType<OpenDocument['currentTree']>) =>
+      analyse(
+        { filePath, label: document.uri, text, language, tree },
+        this.state.settings(),
+        this.state.log,
+      ).findings;
+    return {
+      uri: document.uri,
+      version: document.version,
+      text: document.text,
+      language,
+      findings: run(document.text, document.currentTree()),
+      reanalyse: (text) => run(text),
+    };
+  }
+
+  private currentVersion(uri: string): number | null {
+    const document = this.state.documents.get(uri);
+    if (document) return document.version;
+    const cell = this.state.notebooks.getCellTextDocument(
+      this.state.notebooks.getNotebookCell(uri) ?? { kind: 2, document: uri },
+    );
+    return cell ? cell.version : null;
+  }
+
+  private tooLarge(uri: string, length: number): boolean {
+    if (length <= MAX_TEXT_LENGTH) {
+      this.oversized.delete(uri);
+      return false;
+    }
+    if (!this.oversized.has(uri)) {
+      this.oversized.add(uri);
+      this.state.log.warn(`${uri} is larger than 2 MB; NaN Guard does not analyse it.`);
+    }
+    return true;
+  }
+}
+
+function reanalyseCell(
+  cell: NotebookCellText,
+  text: string,
+  analyseJoined: (replaced: { index: number; text: string }) => {
+    joined: ReturnType<typeof joinNotebook>;
+    findings: Finding[];
+  },
+): Finding[] {
+  const { joined, findings } = analyseJoined({ index: cell.index, text });
+  return findingsOfCell(findings, joined, cell.index, text);
+}

@@ -1,0 +1,121 @@
+// Jupyter notebooks in the editor. The code cells of one notebook are joined in order (an import
+// in cell 1 serves cell 5) and analysed together; each finding, with its fixes, is mapped back to
+// the cell it is in. A fix edits only that cell: an import it needs goes to the top of the cell.
+
+import {
+  NotebookCellKind,
+  type NotebookDocument,
+  type NotebookDocuments,
+} from 'vscode-languageserver';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
+import type { Finding, Fix, Position, TextEdit } from '../rules/engine/types';
+import { joinCells, type JoinedNotebook, type NotebookCell } from '../rules/project/notebook';
+
+export interface NotebookCellText {
+  uri: string;
+  version: number;
+  /** The cell's position among every cell of the notebook. */
+  index: number;
+  text: string;
+}
+
+/** The Python code cells of a notebook, in order, with their current text. */
+export function codeCellsOf(
+  notebook: NotebookDocument,
+  notebooks: NotebookDocuments<TextDocument>,
+): NotebookCellText[] {
+  const cells: NotebookCellText[] = [];
+  notebook.cells.forEach((cell, index) => {
+    if (cell.kind !== NotebookCellKind.Code) return;
+    const document = notebooks.getCellTextDocument(cell);
+    if (!document || document.languageId !== 'python') return;
+    cells.push({ uri: cell.document, version: document.version, index, text: document.getText() });
+  });
+  return cells;
+}
+
+/** Joins the cells, with `replaced` standing in for one cell's text (for fix-all rounds). */
+export function joinNotebook(
+  cells: NotebookCellText[],
+  replaced?: { index: number; text: string },
+): JoinedNotebook {
+  const sources: NotebookCell[] = cells.map((cell) => ({
+    index: cell.index,
+    kind: 'code',
+    source: replaced && replaced.index === cell.index ? replaced.text : cell.text,
+  }));
+  return joinCells(sources);
+}
+
+/**
+ * The findings of one cell, in the cell's coordinates. Related locations in other cells are left
+ * out (a location carries no cell), and so are fixes that cannot be confined to the cell.
+ */
+export function findingsOfCell(
+  findings: Finding[],
+  joined: JoinedNotebook,
+  cellIndex: number,
+  cellText: string,
+): Finding[] {
+  const result: Finding[] = [];
+  for (const finding of findings) {
+    const mapped = joined.toCell(finding.range);
+    if (!mapped || mapped.cell !== cellIndex) continue;
+    result.push({
+      ...finding,
+      range: mapped.range,
+      related: finding.related.flatMap((related) => {
+        const location = joined.toCell(related.range);
+        return location && location.cell === cellIndex
+          ? [{ range: location.range, message: related.message }]
+          : [];
+      }),
+      fixes: finding.fixes.flatMap((fix) => {
+        const confined = confineFix(fix, joined, cellIndex, cellText);
+        return confined ? [confined] : [];
+      }),
+    });
+  }
+  return result;
+}
+
+function confineFix(
+  fix: Fix,
+  joined: JoinedNotebook,
+  cellIndex: number,
+  cellText: string,
+): Fix | null {
+  const edits: TextEdit[] = [];
+  for (const edit of fix.edits) {
+    const mapped = joined.toCell(edit.range);
+    if (mapped && mapped.cell === cellIndex) {
+      edits.push({ range: mapped.range, newText: edit.newText });
+    } else if (isLineInsertion(edit)) {
+      // An import that belongs above the first use: the top of this cell works as well as the
+      // import block of an earlier cell, and keeps the edit inside the cell being fixed.
+      const top = topOfCell(cellText);
+      edits.push({ range: { start: top, end: top }, newText: edit.newText });
+    } else {
+      return null;
+    }
+  }
+  return { ...fix, edits };
+}
+
+function isLineInsertion(edit: TextEdit): boolean {
+  const { start, end } = edit.range;
+  return (
+    start.line === end.line &&
+    start.character === 0 &&
+    end.character === 0 &&
+    edit.newText.endsWith('\n')
+  );
+}
+
+/** The first line after any leading magics (`%matplotlib inline`), which must stay first. */
+function topOfCell(text: string): Position {
+  const lines = text.split(/\r\n|\r|\n/);
+  let line = 0;
+  while (line < lines.length - 1 && /^\s*[%!]/.test(lines[line])) line++;
+  return { line, character: 0 };
+}

@@ -1,0 +1,73 @@
+// Publishing diagnostics. A change schedules the analysis of that document alone after a quiet
+// period; opening a document analyses it at once. Settings or configuration changes re-publish
+// every open document and notebook.
+
+import { Debouncer, toDiagnostic } from './diagnostics';
+import type { LintTarget } from './linter';
+import type { Session } from './session';
+
+export class Publisher {
+  private readonly debouncer: Debouncer;
+
+  constructor(private readonly session: Session) {
+    this.debouncer = new Debouncer(session.diagnosticDelay);
+  }
+
+  /** Analyses a text document (or a whole notebook) after the quiet period. */
+  schedule(uri: string, kind: 'document' | 'notebook', delay?: number): void {
+    this.debouncer.schedule(uri, () => void this.publishNow(uri, kind), delay);
+  }
+
+  async publishNow(uri: string, kind: 'document' | 'notebook'): Promise<void> {
+    try {
+      await this.session.settingsReady;
+      const { linter } = this.session;
+      if (kind === 'notebook') {
+        const notebook = this.session.notebooks.getNotebookDocument(uri);
+        if (!notebook) return;
+        const targets = linter.lintNotebook(uri);
+        const published = new Set(targets.map((target) => target.uri));
+        for (const target of targets) this.send(target);
+        // Cells NaN Guard does not analyse (markdown, other languages) get an empty list.
+        for (const cell of notebook.cells)
+          if (!published.has(cell.document)) this.clear(cell.document);
+        return;
+      }
+      if (!this.session.documents.has(uri)) return;
+      const targets = linter.lintDocument(uri);
+      if (targets.length === 0) this.clear(uri);
+      for (const target of targets) this.send(target);
+    } catch (error) {
+      this.session.log.error(`Analysing ${uri} failed.`, error);
+    }
+  }
+
+  /** Re-analyses everything open, as after a settings change. */
+  async republishAll(): Promise<void> {
+    for (const document of this.session.documents.all()) {
+      await this.publishNow(document.uri, 'document');
+    }
+    for (const notebook of this.session.openNotebooks) {
+      await this.publishNow(notebook, 'notebook');
+    }
+  }
+
+  cancel(uri: string): void {
+    this.debouncer.cancel(uri);
+  }
+
+  clear(uri: string): void {
+    void this.session.connection.sendDiagnostics({ uri, diagnostics: [] });
+  }
+
+  private send(target: LintTarget): void {
+    const language = this.session.displayLanguage;
+    void this.session.connection.sendDiagnostics({
+      uri: target.uri,
+      version: target.version,
+      diagnostics: target.findings.map((finding) =>
+        toDiagnostic(finding, target.uri, target.version, language),
+      ),
+    });
+  }
+}
