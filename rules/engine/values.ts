@@ -137,8 +137,9 @@ export interface Probability {
   origin: Node;
 }
 
+// JavaScript spells the same names in camelCase (`tokenProbs`, `classProbabilities`).
 const PROBABILITY_NAME =
-  /^(probs?|probabilities|probability|.*_probs?|probs?_.*|likelihoods?|.*_likelihoods?)$/i;
+  /^(probs?|probabilities|probability|.*_probs?|probs?_.*|likelihoods?|.*_likelihoods?)$|^[a-z]\w*(Probs?|Probabilities|Likelihoods?)$/i;
 
 /**
  * Whether a value is a probability in [0, 1] that can reach exactly 0 (or 1): a softmax or sigmoid

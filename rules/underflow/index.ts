@@ -1,3 +1,4 @@
 import type { Rule } from '../engine/types';
+import { productOfProbabilities } from './product-of-probabilities';
 
-export const underflowRules: Rule[] = [];
+export const underflowRules: Rule[] = [productOfProbabilities];
