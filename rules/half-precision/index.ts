@@ -1,4 +1,5 @@
 import type { Rule } from '../engine/types';
 import { fp16MaskOverflow } from './fp16-mask-overflow';
+import { infMaskSoftmax } from './inf-mask-softmax';
 
-export const halfPrecisionRules: Rule[] = [fp16MaskOverflow];
+export const halfPrecisionRules: Rule[] = [fp16MaskOverflow, infMaskSoftmax];

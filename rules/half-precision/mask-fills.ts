@@ -25,6 +25,7 @@ const WHERE_FUNCTIONS = new Set([
   'numpy.where',
   'jax.numpy.where',
   'tensorflow.where',
+  'tfjs.where',
 ]);
 
 /** Every constant-fill that a call or a subscript assignment performs. */
@@ -53,6 +54,7 @@ export function fillSites(model: Model, node: Node): FillSite[] {
       return [...site(call.args[1], call.args[2]), ...site(call.args[2], call.args[1])];
     case 'fill_':
     case 'fill':
+      if (qualified === 'tfjs.fill') return site(call.args[1], null);
       return receiver ? site(call.args[0] ?? call.keywords.get('value'), receiver) : [];
     case 'full':
     case 'new_full':
