@@ -1,0 +1,393 @@
+// The work done for one file, in a worker thread or in the main one: read it (refusing what is
+// not source text), analyse it with its configuration, apply fixes in rounds when asked, and hand
+// back plain data. Nothing here throws: every failure becomes a note on the file.
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { createTwoFilesPatch, FILE_HEADERS_ONLY } from 'diff';
+import type { Node } from 'web-tree-sitter';
+import { allRules } from '../rules';
+import { applyEditGroups } from '../rules/engine/edits';
+import { analyzeTree, type Analysis, type AnalyzeOptions } from '../rules/engine/engine';
+import { t } from '../rules/engine/l10n';
+import { computeLineStarts } from '../rules/engine/model';
+import { languageForPath, parse } from '../rules/engine/parser';
+import type { Finding, LanguageId, Position, Range, TextEdit } from '../rules/engine/types';
+import { codeEnabled, severityFor, type LoadedConfig } from '../rules/project/config';
+import {
+  applyNotebookEdits,
+  joinCells,
+  readNotebook,
+  rewriteNotebook,
+  type JoinedNotebook,
+  type NotebookCell,
+} from '../rules/project/notebook';
+import { configurationFor } from './configuration';
+import { mightHaveFindings } from './prefilter';
+import {
+  emptyResult,
+  type FileResult,
+  type Place,
+  type ReportedFinding,
+  type ScanSettings,
+} from './results';
+
+export const MAX_FILE_BYTES = 5 * 1024 * 1024;
+export const MAX_LINE_LENGTH = 10_000;
+const MAX_FIX_ROUNDS = 5;
+
+export function analyzeFile(filePath: string, settings: ScanSettings): FileResult {
+  const isNotebook = path.extname(filePath).toLowerCase() === '.ipynb';
+  const result = emptyResult(filePath, isNotebook);
+  try {
+    const source = readSourceText(filePath, result);
+    if (source === null) return result;
+    if (isNotebook) analyzeNotebook(source, settings, result);
+    else analyzeSource(source, settings, result);
+  } catch (error) {
+    result.notes.push({ kind: 'error', message: t('internal error: {0}', errorLine(error)) });
+  }
+  return result;
+}
+
+interface SourceText {
+  text: string;
+  /** A byte-order mark removed on reading, put back on writing. */
+  bom: boolean;
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+function readSourceText(filePath: string, result: FileResult): SourceText | null {
+  const skip = (message: string): null => {
+    result.notes.push({ kind: 'skipped', message });
+    return null;
+  };
+  let bytes: Buffer;
+  try {
+    if (fs.statSync(filePath).size > MAX_FILE_BYTES) return skip(t('skipped: larger than 5 MB'));
+    bytes = fs.readFileSync(filePath);
+  } catch (error) {
+    return skip(readFailure(error));
+  }
+  if (bytes.includes(0)) return skip(t('skipped: binary file'));
+  let text: string;
+  try {
+    text = strictUtf8.decode(bytes);
+  } catch {
+    return skip(t('skipped: not UTF-8 text'));
+  }
+  const bom = text.charCodeAt(0) === 0xfeff;
+  return { text: bom ? text.slice(1) : text, bom };
+}
+
+function readFailure(error: unknown): string {
+  const code = (error as { code?: string }).code;
+  if (code === 'ENOENT') return t('skipped: vanished during the scan');
+  if (code === 'EACCES' || code === 'EPERM') return t('skipped: permission denied');
+  if (code === 'EISDIR') return t('skipped: is a folder');
+  return t('skipped: {0}', errorLine(error));
+}
+
+function hasOverlongLine(text: string): boolean {
+  let start = 0;
+  while (start < text.length) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    if (end - start > MAX_LINE_LENGTH) return true;
+    start = end + 1;
+  }
+  return false;
+}
+
+/** The parse and the analysis of one text, with where its first syntax error is. */
+interface Checked {
+  analysis: Analysis;
+  firstSyntaxError: Position | null;
+}
+
+function check(text: string, language: LanguageId, options: AnalyzeOptions): Checked {
+  const tree = parse(text, language);
+  try {
+    const analysis = analyzeTree(tree, text, language, options);
+    const error = analysis.hasSyntaxErrors ? firstErrorNode(tree.rootNode) : null;
+    return {
+      analysis,
+      firstSyntaxError: error ? positionOf(text, error.startIndex) : null,
+    };
+  } finally {
+    tree.delete();
+  }
+}
+
+/** Descends along the children that contain an error, without recursion. */
+function firstErrorNode(root: Node): Node {
+  let node = root;
+  for (;;) {
+    if (node.isError || node.isMissing) return node;
+    const next = node.children.find(
+      (child) => child !== null && (child.hasError || child.isError || child.isMissing),
+    );
+    if (!next) return node;
+    node = next;
+  }
+}
+
+function positionOf(text: string, index: number): Position {
+  const starts = computeLineStarts(text);
+  let low = 0;
+  let high = starts.length - 1;
+  while (low < high) {
+    const middle = (low + high + 1) >> 1;
+    if (starts[middle] <= index) low = middle;
+    else high = middle - 1;
+  }
+  return { line: low, character: index - starts[low] };
+}
+
+function analyzeOptionsFor(loaded: LoadedConfig, filePath: string): AnalyzeOptions {
+  return {
+    rules: allRules,
+    isEnabled: (code) => codeEnabled(loaded, filePath, code),
+    severityOf: (rule) => severityFor(loaded, rule.meta.code, rule.meta.family, rule.meta.severity),
+    withFixes: true,
+  };
+}
+
+/** The fix `--fix` applies for a finding: the first safe one, or the first at all when unsafe. */
+function chosenFix(finding: Finding, mode: ScanSettings['fixMode']): TextEdit[] | null {
+  if (mode === 'none') return null;
+  const fix = finding.fixes.find((candidate) => candidate.safe || mode === 'unsafe');
+  return fix ? fix.edits : null;
+}
+
+interface FixOutcome<D> {
+  document: D;
+  checked: Checked;
+  applied: number;
+}
+
+/**
+ * Applies fixes in rounds: after each round the text is analysed again, since one fix may make
+ * another possible (or an edit was left out because it overlapped). A file that has syntax errors
+ * is not fixed, and when a round would introduce one, every round is given up.
+ */
+function fixInRounds<D>(
+  initial: D,
+  checkDocument: (document: D) => Checked,
+  applyGroups: (document: D, groups: TextEdit[][]) => { document: D; applied: number },
+  settings: ScanSettings,
+  result: FileResult,
+): FixOutcome<D> {
+  const first = checkDocument(initial);
+  let outcome: FixOutcome<D> = { document: initial, checked: first, applied: 0 };
+  if (settings.fixMode === 'none' || first.firstSyntaxError) return outcome;
+
+  for (let round = 0; round < MAX_FIX_ROUNDS; round++) {
+    const groups = outcome.checked.analysis.findings
+      .map((finding) => chosenFix(finding, settings.fixMode))
+      .filter((edits): edits is TextEdit[] => edits !== null);
+    if (groups.length === 0) break;
+    const next = applyGroups(outcome.document, groups);
+    if (next.applied === 0) break;
+    const checked = checkDocument(next.document);
+    if (checked.firstSyntaxError) {
+      result.notes.push({
+        kind: 'error',
+        message: t('fixes not applied: they would introduce a syntax error'),
+      });
+      return { document: initial, checked: first, applied: 0 };
+    }
+    outcome = { document: next.document, checked, applied: outcome.applied + next.applied };
+  }
+  return outcome;
+}
+
+function analyzeSource(source: SourceText, settings: ScanSettings, result: FileResult): void {
+  const language = languageForPath(result.path);
+  if (!language) {
+    result.notes.push({ kind: 'skipped', message: t('skipped: unknown language') });
+    return;
+  }
+  if (hasOverlongLine(source.text)) {
+    result.notes.push({ kind: 'skipped', message: t('skipped: minified or generated code') });
+    return;
+  }
+  result.lines = computeLineStarts(source.text).length;
+  if (!mightHaveFindings(source.text)) return;
+
+  const options = analyzeOptionsFor(configurationFor(result.path, settings), result.path);
+  const outcome = fixInRounds(
+    source.text,
+    (text) => check(text, language, options),
+    (text, groups) => {
+      const applied = applyEditGroups(text, groups);
+      return { document: applied.text, applied: applied.applied };
+    },
+    settings,
+    result,
+  );
+  result.parsed = true;
+  const identity = (range: Range): Place => toPlace(range);
+  reportChecked(outcome.checked, identity, result);
+  if (outcome.applied > 0) {
+    const prefix = source.bom ? '\ufeff' : '';
+    finishFixes(prefix + source.text, prefix + outcome.document, outcome.applied, settings, result);
+  }
+}
+
+interface NotebookDocument {
+  cells: NotebookCell[];
+  joined: JoinedNotebook;
+}
+
+function analyzeNotebook(source: SourceText, settings: ScanSettings, result: FileResult): void {
+  const notebook = readNotebook(source.text);
+  if ('error' in notebook) {
+    result.notes.push({ kind: 'error', message: notebook.error });
+    return;
+  }
+  if (notebook.language.toLowerCase() !== 'python') {
+    result.notes.push({
+      kind: 'skipped',
+      message: t('skipped: a {0} notebook (only Python notebooks are checked)', notebook.language),
+    });
+    return;
+  }
+  const initial = { cells: notebook.cells, joined: joinCells(notebook.cells) };
+  if (hasOverlongLine(initial.joined.text)) {
+    result.notes.push({ kind: 'skipped', message: t('skipped: minified or generated code') });
+    return;
+  }
+  result.lines = computeLineStarts(initial.joined.text).length;
+  if (!mightHaveFindings(initial.joined.text)) return;
+
+  const options = analyzeOptionsFor(configurationFor(result.path, settings), result.path);
+  const outcome = fixInRounds<NotebookDocument>(
+    initial,
+    (document) => check(document.joined.text, 'python', options),
+    (document, groups) => applyToCells(document, groups),
+    settings,
+    result,
+  );
+  result.parsed = true;
+  reportChecked(outcome.checked, (range) => cellPlace(outcome.document.joined, range), result);
+  if (outcome.applied > 0) {
+    const changed = new Map<number, string>();
+    outcome.document.cells.forEach((cell, position) => {
+      if (cell.source !== notebook.cells[position].source) changed.set(cell.index, cell.source);
+    });
+    const rewritten = rewriteNotebook(source.text, changed);
+    const prefix = source.bom ? '\ufeff' : '';
+    finishFixes(prefix + source.text, prefix + rewritten, outcome.applied, settings, result);
+  }
+}
+
+function applyToCells(
+  document: NotebookDocument,
+  groups: TextEdit[][],
+): { document: NotebookDocument; applied: number } {
+  const edited = applyNotebookEdits(document.cells, document.joined, groups);
+  const cells = document.cells.map((cell) => {
+    const source = edited.sources.get(cell.index);
+    return source === undefined ? cell : { ...cell, source };
+  });
+  return { document: { cells, joined: joinCells(cells) }, applied: edited.applied };
+}
+
+function cellPlace(joined: JoinedNotebook, range: Range): Place {
+  const mapped =
+    joined.toCell(range) ?? joined.toCell({ start: range.start, end: range.start }) ?? null;
+  if (!mapped) return toPlace(range);
+  return { ...toPlace(mapped.range), cell: mapped.cell + 1 };
+}
+
+function toPlace(range: Range): Place {
+  return {
+    line: range.start.line + 1,
+    column: range.start.character + 1,
+    endLine: range.end.line + 1,
+    endColumn: range.end.character + 1,
+  };
+}
+
+function reportChecked(
+  checked: Checked,
+  placeOf: (range: Range) => Place,
+  result: FileResult,
+): void {
+  result.findings = checked.analysis.findings.map((finding) => reportFinding(finding, placeOf));
+  result.failures = checked.analysis.failures.map((failure) => ({
+    code: failure.code,
+    message: errorLine(failure.error),
+  }));
+  if (checked.firstSyntaxError) {
+    const at = checked.firstSyntaxError;
+    result.notes.push({
+      kind: 'note',
+      message: t('syntax error; findings cover the parts that parse'),
+      place: placeOf({ start: at, end: at }),
+    });
+  }
+}
+
+function reportFinding(finding: Finding, placeOf: (range: Range) => Place): ReportedFinding {
+  const preferred = finding.fixes[0];
+  return {
+    code: finding.code,
+    name: finding.name,
+    family: finding.family,
+    severity: finding.severity,
+    message: finding.message,
+    place: placeOf(finding.range),
+    related: finding.related.map((related) => ({
+      place: placeOf(related.range),
+      message: related.message,
+    })),
+    fix: preferred
+      ? {
+          title: preferred.title,
+          safe: preferred.safe,
+          edits: preferred.edits.map((edit) => ({ ...placeOf(edit.range), newText: edit.newText })),
+        }
+      : null,
+    fixability: finding.fixes.some((fix) => fix.safe)
+      ? 'safe'
+      : finding.fixes.length > 0
+        ? 'unsafe'
+        : 'none',
+  };
+}
+
+/** Writes the fixed text, or with `--diff` keeps it as a diff and writes nothing. */
+function finishFixes(
+  before: string,
+  after: string,
+  applied: number,
+  settings: ScanSettings,
+  result: FileResult,
+): void {
+  if (before === after) return;
+  result.fixed = applied;
+  if (settings.diffOnly) {
+    const name = path.relative(settings.cwd, result.path).split(path.sep).join('/');
+    result.diff = createTwoFilesPatch(`a/${name}`, `b/${name}`, before, after, '', '', {
+      headerOptions: FILE_HEADERS_ONLY,
+    });
+    return;
+  }
+  try {
+    fs.writeFileSync(result.path, after);
+  } catch (error) {
+    result.fixed = 0;
+    result.notes.push({
+      kind: 'error',
+      message: t('could not write the fixes: {0}', errorLine(error)),
+    });
+  }
+}
+
+function errorLine(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.split('\n')[0];
+}
