@@ -1,3 +1,4 @@
 import type { Rule } from '../engine/types';
+import { unguardedDivision } from './unguarded-division';
 
-export const divisionRootsRules: Rule[] = [];
+export const divisionRootsRules: Rule[] = [unguardedDivision];
