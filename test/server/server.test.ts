@@ -1,0 +1,335 @@
+// The built language server over stdio: diagnostics as documents open and change, code actions and
+// their edits, hover, settings, the Japanese locale, and documents that do not parse.
+
+import * as assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type {
+  CodeAction,
+  Diagnostic,
+  Hover,
+  InitializeResult,
+  MarkupContent,
+} from 'vscode-languageserver-protocol';
+import { LspTestClient } from './support/lspClient';
+import {
+  applyEdits,
+  editsOf,
+  japaneseTranslation,
+  SOFTMAX,
+  SOFTMAX_FIXED,
+} from './support/documents';
+
+const NG101_MESSAGE =
+  'exp() of unshifted values is divided by their sum: a softmax by hand. exp overflows float32 above ~88.7, giving inf / inf = NaN; use a library softmax or subtract the max first.';
+
+function codeActionsAt(
+  client: LspTestClient,
+  uri: string,
+  diagnostics: Diagnostic[],
+  only?: string[],
+): Promise<CodeAction[]> {
+  return client.request('textDocument/codeAction', {
+    textDocument: { uri },
+    range: diagnostics[0].range,
+    context: { diagnostics, only },
+  });
+}
+
+describe('language server', () => {
+  let client: LspTestClient;
+  before(async () => {
+    client = await LspTestClient.start({ initializationOptions: { diagnosticDelay: 30 } });
+  });
+  after(() => client.stop());
+
+  test('announces incremental sync, notebooks, code actions and hover', () => {
+    const { capabilities } = client.initializeResult as InitializeResult;
+    assert.deepEqual(capabilities.textDocumentSync, { openClose: true, change: 2 });
+    assert.deepEqual(capabilities.notebookDocumentSync, {
+      notebookSelector: [
+        { notebook: { notebookType: 'jupyter-notebook' }, cells: [{ language: 'python' }] },
+      ],
+    });
+    assert.deepEqual(capabilities.codeActionProvider, {
+      codeActionKinds: ['quickfix', 'source.fixAll.nanguard'],
+      resolveProvider: true,
+    });
+    assert.equal(capabilities.hoverProvider, true);
+  });
+
+  test('publishes NG101 for a hand-written softmax, with its link and related location', async () => {
+    const uri = 'file:///work/sample/softmax.py';
+    const published = client.nextDiagnostics(uri);
+    await client.open(uri, SOFTMAX);
+    const { diagnostics, version } = await published;
+
+    assert.equal(version, 1);
+    assert.equal(diagnostics.length, 1);
+    const [diagnostic] = diagnostics;
+    assert.equal(diagnostic.code, 'NG101');
+    assert.equal(diagnostic.source, 'nanguard');
+    assert.equal(diagnostic.severity, 2);
+    assert.equal(diagnostic.message, NG101_MESSAGE);
+    assert.deepEqual(diagnostic.range, {
+      start: { line: 4, character: 11 },
+      end: { line: 4, character: 25 },
+    });
+    assert.match(
+      diagnostic.codeDescription!.href,
+      /^file:\/\/\/.*\/docs\/rules\/NG101-naive-softmax\.md$/,
+    );
+    assert.deepEqual(diagnostic.relatedInformation, [
+      {
+        location: {
+          uri,
+          range: { start: { line: 4, character: 11 }, end: { line: 4, character: 74 } },
+        },
+        message: 'The exp is normalised here.',
+      },
+    ]);
+    assert.deepEqual(diagnostic.data, {
+      version: 1,
+      name: 'naive-softmax',
+      fixable: true,
+      safeFix: true,
+    });
+    await client.close(uri);
+  });
+
+  test('an incremental change that shifts the exponent clears the diagnostic', async () => {
+    const uri = 'file:///work/sample/edited.py';
+    const opened = client.nextDiagnostics(uri);
+    await client.open(uri, SOFTMAX);
+    assert.equal((await opened).diagnostics.length, 1);
+
+    // `np.exp(logits)` → `np.exp(logits - logits.max())`, typed in two edits.
+    const cleared = client.nextDiagnostics(uri, (params) => params.version === 3);
+    const at = { line: 4, character: 24 };
+    await client.change(uri, 2, [{ range: { start: at, end: at }, text: ' - logits' }]);
+    const later = { line: 4, character: 33 };
+    await client.change(uri, 3, [{ range: { start: later, end: later }, text: '.max()' }]);
+    const { diagnostics } = await cleared;
+    assert.deepEqual(diagnostics, []);
+
+    // Removing the shift again brings it back: the tree follows the edits both ways.
+    const back = client.nextDiagnostics(uri, (params) => params.version === 4);
+    await client.change(uri, 4, [
+      { range: { start: at, end: { line: 4, character: 39 } }, text: '' },
+    ]);
+    assert.equal((await back).diagnostics.length, 1);
+    await client.close(uri);
+  });
+
+  test('code actions: the preferred fix, ignore on the line, ignore in the file, fix all', async () => {
+    const uri = 'file:///work/sample/actions.py';
+    const opened = client.nextDiagnostics(uri);
+    await client.open(uri, SOFTMAX, 'python', 7);
+    const { diagnostics } = await opened;
+    const actions = await codeActionsAt(client, uri, diagnostics);
+
+    assert.deepEqual(
+      actions.map((action) => [action.title, action.kind, action.isPreferred ?? false]),
+      [
+        ['Use scipy.special.softmax (NG101)', 'quickfix', true],
+        ['Ignore NG101 on this line', 'quickfix', false],
+        ['Ignore NG101 in this file', 'quickfix', false],
+        ['Fix all NaN Guard problems', 'source.fixAll.nanguard', false],
+      ],
+    );
+    const [fix, ignoreLine, ignoreFile, fixAll] = actions;
+    assert.equal(applyEdits(SOFTMAX, editsOf(fix, uri, 7)), SOFTMAX_FIXED);
+    assert.equal(
+      applyEdits(SOFTMAX, editsOf(ignoreLine, uri, 7)).split('\n')[4],
+      '    return np.exp(logits) / np.sum(np.exp(logits), axis=-1, keepdims=True) # nanguard: ignore[NG101]',
+    );
+    assert.ok(
+      applyEdits(SOFTMAX, editsOf(ignoreFile, uri, 7)).startsWith(
+        '# nanguard: noqa[NG101]\nimport numpy',
+      ),
+    );
+
+    assert.equal(fixAll.edit, undefined, 'fix-all computes its edit when resolved');
+    const resolved = await client.request<CodeAction>('codeAction/resolve', fixAll);
+    assert.equal(applyEdits(SOFTMAX, editsOf(resolved, uri, 7)), SOFTMAX_FIXED);
+
+    const onlyFixAll = await codeActionsAt(client, uri, diagnostics, ['source.fixAll']);
+    assert.deepEqual(
+      onlyFixAll.map((action) => action.kind),
+      ['source.fixAll.nanguard'],
+    );
+    await client.close(uri);
+  });
+
+  test('the ignore comment applied through the protocol silences the finding', async () => {
+    const uri = 'file:///work/sample/ignored.py';
+    const opened = client.nextDiagnostics(uri);
+    await client.open(uri, SOFTMAX);
+    const { diagnostics } = await opened;
+    const [, ignoreLine] = await codeActionsAt(client, uri, diagnostics);
+    const [edit] = editsOf(ignoreLine, uri, 1);
+
+    const silenced = client.nextDiagnostics(uri, (params) => params.version === 2);
+    await client.change(uri, 2, [{ range: edit.range, text: edit.newText }]);
+    assert.deepEqual((await silenced).diagnostics, []);
+    await client.close(uri);
+  });
+
+  test('a diagnostic of an older version gets no fix', async () => {
+    const uri = 'file:///work/sample/stale.py';
+    const opened = client.nextDiagnostics(uri);
+    await client.open(uri, SOFTMAX);
+    const { diagnostics } = await opened;
+    const republished = client.nextDiagnostics(uri, (params) => params.version === 2);
+    await client.change(uri, 2, [
+      { range: { start: { line: 1, character: 0 }, end: { line: 1, character: 0 } }, text: '\n' },
+    ]);
+    const stale = await codeActionsAt(client, uri, diagnostics, ['quickfix']);
+    assert.deepEqual(stale, []);
+
+    // The fresh diagnostic, one line lower, gets its fix for version 2.
+    const fresh = (await republished).diagnostics;
+    assert.equal(fresh[0].range.start.line, 5);
+    const [fix] = await codeActionsAt(client, uri, fresh, ['quickfix']);
+    assert.equal(fix.title, 'Use scipy.special.softmax (NG101)');
+    assert.equal(editsOf(fix, uri, 2)[0].range.start.line, 5);
+    await client.close(uri);
+  });
+
+  test('hover on the flagged range explains the hazard and links the docs', async () => {
+    const uri = 'file:///work/sample/hover.py';
+    const opened = client.nextDiagnostics(uri);
+    await client.open(uri, SOFTMAX);
+    await opened;
+    const hover = await client.request<Hover>('textDocument/hover', {
+      textDocument: { uri },
+      position: { line: 4, character: 14 },
+    });
+    const { kind, value } = hover.contents as MarkupContent;
+    assert.equal(kind, 'markdown');
+    assert.match(value, /^\*\*NG101 naive-softmax\*\*/);
+    assert.match(value, /float64 above about 709\.8/);
+    assert.match(value, /\[Read the rule documentation\]\(file:\/\/\/.*NG101-naive-softmax\.md\)/);
+    assert.deepEqual(hover.range, {
+      start: { line: 4, character: 11 },
+      end: { line: 4, character: 25 },
+    });
+
+    const elsewhere = await client.request<Hover | null>('textDocument/hover', {
+      textDocument: { uri },
+      position: { line: 0, character: 3 },
+    });
+    assert.equal(elsewhere, null);
+    await client.close(uri);
+  });
+
+  test('a document with syntax errors gets the findings of the parts that parse', async () => {
+    const uri = 'file:///work/sample/broken.py';
+    const text = [
+      'import torch',
+      '',
+      'def broken(:',
+      '    return (',
+      '',
+      'def attention(scores):',
+      '    weights = scores.exp()',
+      '    return weights / weights.sum(dim=-1, keepdim=True)',
+      '',
+    ].join('\n');
+    const opened = client.nextDiagnostics(uri);
+    await client.open(uri, text);
+    const { diagnostics } = await opened;
+    assert.deepEqual(
+      diagnostics.map((diagnostic) => [diagnostic.code, diagnostic.range.start.line]),
+      [['NG101', 6]],
+    );
+    // Half-typed code after it keeps the server answering.
+    const next = client.nextDiagnostics(uri, (params) => params.version === 2);
+    await client.change(uri, 2, [
+      {
+        range: { start: { line: 8, character: 0 }, end: { line: 8, character: 0 } },
+        text: 'x = [[[(',
+      },
+    ]);
+    assert.equal((await next).diagnostics.length, 1);
+    assert.equal(client.process.exitCode, null);
+    await client.close(uri);
+  });
+
+  test('closing a document clears its diagnostics', async () => {
+    const uri = 'file:///work/sample/closed.py';
+    const opened = client.nextDiagnostics(uri);
+    await client.open(uri, SOFTMAX);
+    await opened;
+    const cleared = client.nextDiagnostics(uri);
+    await client.close(uri);
+    assert.deepEqual((await cleared).diagnostics, []);
+  });
+
+  test('TypeScript documents are analysed and ignored with // comments', async () => {
+    const uri = 'file:///work/sample/model.ts';
+    const text = [
+      "import * as tf from '@tensorflow/tfjs';",
+      '',
+      'export function probabilities(logits: tf.Tensor1D): tf.Tensor {',
+      '  const e = tf.exp(logits);',
+      '  return e.div(e.sum());',
+      '}',
+      '',
+    ].join('\n');
+    const opened = client.nextDiagnostics(uri);
+    await client.open(uri, text, 'typescript');
+    const { diagnostics } = await opened;
+    assert.equal(diagnostics.length, 1);
+    const actions = await codeActionsAt(client, uri, diagnostics, ['quickfix']);
+    const ignoreLine = actions.find((action) => action.title === 'Ignore NG101 on this line')!;
+    assert.equal(
+      applyEdits(text, editsOf(ignoreLine, uri, 1)).split('\n')[3],
+      '  const e = tf.exp(logits); // nanguard: ignore[NG101]',
+    );
+    await client.close(uri);
+  });
+});
+
+describe('language server in Japanese', () => {
+  let client: LspTestClient;
+  before(async () => {
+    client = await LspTestClient.start({
+      locale: 'ja',
+      initializationOptions: { diagnosticDelay: 30 },
+    });
+  });
+  after(() => client.stop());
+
+  test('messages, titles and docs links are Japanese', async () => {
+    const uri = 'file:///work/sample/ja.py';
+    const opened = client.nextDiagnostics(uri);
+    await client.open(uri, SOFTMAX);
+    const { diagnostics } = await opened;
+    assert.equal(diagnostics[0].message, japaneseTranslation(NG101_MESSAGE));
+    assert.match(
+      diagnostics[0].codeDescription!.href,
+      /\/docs\/rules\/ja\/NG101-naive-softmax\.md$/,
+    );
+    assert.equal(
+      diagnostics[0].relatedInformation![0].message,
+      japaneseTranslation('The exp is normalised here.'),
+    );
+
+    const actions = await codeActionsAt(client, uri, diagnostics);
+    assert.deepEqual(
+      actions.map((action) => action.title),
+      [
+        'scipy.special.softmax を使う (NG101)',
+        'この行の NG101 を無視',
+        'このファイルの NG101 を無視',
+        'NaN Guard の問題をすべて修正',
+      ],
+    );
+    const hover = await client.request<Hover>('textDocument/hover', {
+      textDocument: { uri },
+      position: diagnostics[0].range.start,
+    });
+    assert.match((hover.contents as MarkupContent).value, /オーバーフロー/);
+    assert.match((hover.contents as MarkupContent).value, /ルールの説明を読む/);
+  });
+});
