@@ -1,5 +1,10 @@
 import type { Rule } from '../engine/types';
+import { epsilonBelowResolution } from './epsilon-below-resolution';
 import { fp16MaskOverflow } from './fp16-mask-overflow';
 import { infMaskSoftmax } from './inf-mask-softmax';
 
-export const halfPrecisionRules: Rule[] = [fp16MaskOverflow, infMaskSoftmax];
+export const halfPrecisionRules: Rule[] = [
+  fp16MaskOverflow,
+  infMaskSoftmax,
+  epsilonBelowResolution,
+];
