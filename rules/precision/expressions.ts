@@ -42,9 +42,22 @@ export function operandText(model: Model, node: Node): string {
   return `(${text})`;
 }
 
-/** A written expression as an operand: a name or a call chain as it is, anything else in parentheses. */
+/**
+ * A written expression as an operand: a name, a call chain or a parenthesised group as it is,
+ * anything with an operator at its top level in parentheses.
+ */
 export function textAsOperand(text: string): string {
-  return /^[\w$.]+(\([^()]*\))*$/.test(text) ? text : `(${text})`;
+  return isSingleOperand(text) ? text : `(${text})`;
+}
+
+function isSingleOperand(text: string): boolean {
+  let depth = 0;
+  for (const character of text) {
+    if ('([{'.includes(character)) depth++;
+    else if (')]}'.includes(character)) depth--;
+    else if (depth === 0 && !/[\w.$]/.test(character)) return false;
+  }
+  return depth === 0 && text.length > 0 && !/^\d/.test(text);
 }
 
 /**
@@ -75,6 +88,9 @@ export function usesAutodiff(model: Model): boolean {
   return [...AUTODIFF_LIBRARIES].some((library) => model.libraries.has(library));
 }
 
+/** Functions that TensorFlow 2 offers under `tf.math` only. */
+const TENSORFLOW_MATH_ONLY = new Set(['log1p', 'expm1', 'log']);
+
 /**
  * The name of a sibling of a function-form call in the same module: `np.log` → `np.log1p`,
  * `tf.math.log` → `tf.math.log1p`, `Math.log` → `Math.log1p`. TensorFlow keeps its special
@@ -83,7 +99,9 @@ export function usesAutodiff(model: Model): boolean {
 export function siblingReference(model: Model, operation: Operation, name: string): Reference {
   const qualified = operation.qualified ?? '';
   const module = qualified.slice(0, qualified.lastIndexOf('.'));
-  if (module === 'tensorflow') return model.reference(`tensorflow.math.${name}`);
+  if (module === 'tensorflow' && TENSORFLOW_MATH_ONLY.has(name)) {
+    return model.reference(`tensorflow.math.${name}`);
+  }
   return model.reference(`${module}.${name}`);
 }
 
