@@ -1,6 +1,12 @@
 import type { Rule } from '../engine/types';
+import { acosDomain } from './acos-domain';
 import { epsilonOutsideSqrt } from './epsilon-outside-sqrt';
 import { sqrtAtZero } from './sqrt-at-zero';
 import { unguardedDivision } from './unguarded-division';
 
-export const divisionRootsRules: Rule[] = [unguardedDivision, sqrtAtZero, epsilonOutsideSqrt];
+export const divisionRootsRules: Rule[] = [
+  unguardedDivision,
+  sqrtAtZero,
+  epsilonOutsideSqrt,
+  acosDomain,
+];
