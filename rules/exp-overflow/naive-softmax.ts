@@ -14,6 +14,7 @@ import type { Node } from 'web-tree-sitter';
 import { t } from '../engine/l10n';
 import type { Model, Operation } from '../engine/model';
 import type { Fix, Rule } from '../engine/types';
+import { manualSigmoidAt } from './manual-sigmoid';
 import {
   axisArgument,
   dependsOn,
@@ -55,6 +56,8 @@ export const naiveSoftmax: Rule = {
     function check(node: Node): void {
       const division = model.arithmetic(node);
       if (!division || division.operator !== '/') return;
+      // exp(x) / (1 + exp(x)) is a sigmoid by hand, which NG103 reports.
+      if (manualSigmoidAt(model, node)) return;
       const exp = expValue(model, division.left);
       if (!exp || !exp.input || isShiftedOrBounded(model, exp.input)) return;
       const sameExp = (value: Node): boolean => {

@@ -246,7 +246,7 @@ function hasExtraArguments(reduction: Operation): boolean {
 /** log(p) → log_softmax(z), or log(p) and log(1 - p) → log-sigmoid of z and of -z. */
 function logDomainFix(model: Model, shape: CrossEntropyShape, producer: Operation): Fix | null {
   const edits: TextEdit[] = [];
-  let name = '';
+  let name: string;
   if (shape.kind === 'categorical') {
     const stable = logSoftmaxOf(model, producer);
     if (!stable) return null;

@@ -5,7 +5,7 @@
 
 import type { Node } from 'web-tree-sitter';
 import type { Model, Operation } from '../engine/model';
-import { ancestors, unwrap } from '../engine/syntax';
+import { ancestors, unaryParts, unwrap } from '../engine/syntax';
 import type { TextEdit } from '../engine/types';
 
 /** A call and the import it may need, ready to become a fix. */
@@ -37,6 +37,17 @@ export function negatedText(model: Model, library: Operation['library'], text: s
   const trimmed = text.trim();
   if (trimmed.startsWith('-') && isAtomic(trimmed.slice(1))) return trimmed.slice(1);
   return `-${grouped(trimmed)}`;
+}
+
+/** The negation of a node's value, reading `-x` and `tf.neg(x)` back to `x`. */
+export function negatedNode(model: Model, library: Operation['library'], node: Node): string {
+  const inner = unwrap(node);
+  const unary = unaryParts(inner);
+  // The result is always a whole call argument, so the operand's own parentheses can go.
+  if (unary?.operator === '-') return model.source(unwrap(unary.argument));
+  const operation = model.operation(inner);
+  if (operation?.op === 'neg' && operation.input) return model.source(unwrap(operation.input));
+  return negatedText(model, library, model.source(inner));
 }
 
 /** The name of a sibling function in the module of a function-form call. */
@@ -99,8 +110,9 @@ export function logSigmoidOf(model: Model, sigmoid: Operation, negate: boolean):
   if (!sigmoid.input) return null;
   const name = LOG_SIGMOID[sigmoid.library];
   if (!name) return null;
-  const input = model.source(sigmoid.input);
-  const argument = negate ? negatedText(model, sigmoid.library, input) : input;
+  const argument = negate
+    ? negatedNode(model, sigmoid.library, sigmoid.input)
+    : model.source(sigmoid.input);
   return rewrite(model, [name], `(${argument})`);
 }
 
