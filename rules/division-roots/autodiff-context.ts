@@ -2,7 +2,7 @@
 // uses PyTorch, JAX or TensorFlow, outside `torch.no_grad()` and `torch.inference_mode()`.
 
 import type { Node } from 'web-tree-sitter';
-import type { Model, Operation } from '../engine/model';
+import type { Library, Model, Operation } from '../engine/model';
 import { callParts } from '../engine/syntax';
 import { AUTODIFF_LIBRARIES, operandText } from '../precision/expressions';
 
@@ -12,6 +12,12 @@ const GRADIENT_FREE = new Set(['torch.no_grad', 'torch.inference_mode', 'torch.a
 export function onDifferentiablePath(model: Model, operation: Operation): boolean {
   if (!AUTODIFF_LIBRARIES.has(operation.library)) return false;
   return !insideGradientFreeBlock(model, operation.node);
+}
+
+/** The same question for an operator (`a ** b`), judged by the tensor library the file uses. */
+export function operatorOnDifferentiablePath(model: Model, node: Node): boolean {
+  if (!AUTODIFF_LIBRARIES.has(model.tensorLibrary())) return false;
+  return !insideGradientFreeBlock(model, node);
 }
 
 function insideGradientFreeBlock(model: Model, node: Node): boolean {
@@ -30,7 +36,7 @@ function insideGradientFreeBlock(model: Model, node: Node): boolean {
 /** The library functions that floor a value from below, by library. */
 export function floorText(
   model: Model,
-  operation: Operation,
+  library: Library,
   value: Node,
   floor: string,
 ): {
@@ -38,10 +44,10 @@ export function floorText(
   importEdit: ReturnType<Model['reference']>['importEdit'];
 } {
   const source = model.source(value);
-  if (operation.library === 'torch') {
+  if (library === 'torch') {
     return { text: `${operandText(model, value)}.clamp(min=${floor})`, importEdit: null };
   }
-  const name = operation.library === 'jax' ? 'jax.numpy.maximum' : 'tensorflow.maximum';
+  const name = library === 'jax' ? 'jax.numpy.maximum' : 'tensorflow.maximum';
   const reference = model.reference(name);
   return { text: `${reference.text}(${source}, ${floor})`, importEdit: reference.importEdit };
 }

@@ -1,6 +1,7 @@
 import type { Rule } from '../engine/types';
 import { acosDomain } from './acos-domain';
 import { epsilonOutsideSqrt } from './epsilon-outside-sqrt';
+import { fractionalPow } from './fractional-pow';
 import { sqrtAtZero } from './sqrt-at-zero';
 import { unguardedDivision } from './unguarded-division';
 
@@ -9,4 +10,5 @@ export const divisionRootsRules: Rule[] = [
   sqrtAtZero,
   epsilonOutsideSqrt,
   acosDomain,
+  fractionalPow,
 ];

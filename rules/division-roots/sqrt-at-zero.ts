@@ -105,7 +105,7 @@ function epsilonAddedAfter(model: Model, sqrt: Node): boolean {
 function clampFix(model: Model, sqrt: Operation): Fix[] {
   if (!sqrt.input) return [];
   const floor = epsilonInScope(model, sqrt.node) ?? '1e-12';
-  const clamped = floorText(model, sqrt, sqrt.input, floor);
+  const clamped = floorText(model, sqrt.library, sqrt.input, floor);
   return [
     {
       title: t('Clamp the argument to at least {0}', floor),
