@@ -1,7 +1,10 @@
 import type { Rule } from '../engine/types';
+import { bceOnSigmoid } from './bce-on-sigmoid';
+import { doubleSoftmax } from './double-softmax';
 import { logOfSigmoid } from './log-of-sigmoid';
 import { logOfSoftmax } from './log-of-softmax';
 import { manualCrossEntropy } from './manual-cross-entropy';
+import { nllOnSoftmax } from './nll-on-softmax';
 import { unguardedLogProbability } from './unguarded-log-probability';
 
 export const logDomainRules: Rule[] = [
@@ -9,4 +12,7 @@ export const logDomainRules: Rule[] = [
   logOfSigmoid,
   unguardedLogProbability,
   manualCrossEntropy,
+  bceOnSigmoid,
+  nllOnSoftmax,
+  doubleSoftmax,
 ];

@@ -1,0 +1,181 @@
+// Calls of library losses, whatever their spelling: the functional form (`F.nll_loss(p, y)`), a
+// loss object called at once (`nn.BCELoss()(p, y)`), or one stored in a variable or an attribute
+// (`criterion = nn.BCELoss()` then `criterion(p, y)`, `self.loss_fn = ...`). NG205 to NG208 read
+// the prediction argument to see whether it is a probability where logits are expected, or the
+// reverse.
+
+import type { Node } from 'web-tree-sitter';
+import type { Model } from '../engine/model';
+import { callParts, memberParts, unwrap, type CallParts } from '../engine/syntax';
+
+export type LossKind =
+  | 'binary'
+  | 'binary-with-logits'
+  | 'nll'
+  | 'cross-entropy'
+  | 'softmax-cross-entropy-with-logits'
+  | 'keras-binary'
+  | 'keras-categorical';
+
+export interface LossCall {
+  kind: LossKind;
+  node: Node;
+  call: CallParts;
+  /** The canonical name of the function or the loss class. */
+  qualified: string;
+  /** The loss object's constructor call, for the object forms. */
+  constructor: CallParts | null;
+  constructorNode: Node | null;
+  /** True when the constructor call is the callee itself: `nn.BCELoss()(p, y)`. */
+  inline: boolean;
+  prediction: Node | null;
+  target: Node | null;
+}
+
+/** Loss functions and classes by the last segment of their canonical name. */
+const TORCH_LOSSES: Record<string, LossKind> = {
+  binary_cross_entropy: 'binary',
+  BCELoss: 'binary',
+  binary_cross_entropy_with_logits: 'binary-with-logits',
+  BCEWithLogitsLoss: 'binary-with-logits',
+  nll_loss: 'nll',
+  NLLLoss: 'nll',
+  cross_entropy: 'cross-entropy',
+  CrossEntropyLoss: 'cross-entropy',
+};
+
+const KERAS_LOSSES: Record<string, LossKind> = {
+  binary_crossentropy: 'keras-binary',
+  BinaryCrossentropy: 'keras-binary',
+  binary_focal_crossentropy: 'keras-binary',
+  BinaryFocalCrossentropy: 'keras-binary',
+  categorical_crossentropy: 'keras-categorical',
+  CategoricalCrossentropy: 'keras-categorical',
+  sparse_categorical_crossentropy: 'keras-categorical',
+  SparseCategoricalCrossentropy: 'keras-categorical',
+};
+
+function kindOf(qualified: string): LossKind | null {
+  const last = qualified.slice(qualified.lastIndexOf('.') + 1);
+  if (qualified.startsWith('torch.')) return TORCH_LOSSES[last] ?? null;
+  if (/^(tensorflow|keras|tf_keras)\./.test(qualified)) {
+    if (
+      last === 'softmax_cross_entropy_with_logits' ||
+      last === 'softmax_cross_entropy_with_logits_v2'
+    ) {
+      return 'softmax-cross-entropy-with-logits';
+    }
+    return KERAS_LOSSES[last] ?? null;
+  }
+  return null;
+}
+
+/** Attribute assignments of the file (`self.criterion = nn.BCELoss()`), by their target text. */
+const attributeCache = new WeakMap<Model, Map<string, Node | null>>();
+
+function attributeValue(model: Model, target: string): Node | null {
+  let values = attributeCache.get(model);
+  if (!values) {
+    values = new Map();
+    const assignments = [
+      ...model.root.descendantsOfType('assignment'),
+      ...model.root.descendantsOfType('assignment_expression'),
+      ...model.root.descendantsOfType('public_field_definition'),
+    ];
+    for (const assignment of assignments) {
+      const left =
+        assignment?.childForFieldName('left') ?? assignment?.childForFieldName('name') ?? null;
+      const right =
+        assignment?.childForFieldName('right') ?? assignment?.childForFieldName('value') ?? null;
+      if (!left || !right || !memberParts(left)) continue;
+      // Two different values for one attribute leave it unknown.
+      const previous = values.get(left.text);
+      values.set(left.text, previous === undefined || previous?.text === right.text ? right : null);
+    }
+    attributeCache.set(model, values);
+  }
+  return values.get(target) ?? null;
+}
+
+/** The constructor call behind a loss object: inline, through a variable or an attribute. */
+function constructorOf(model: Model, callee: Node): { node: Node; inline: boolean } | null {
+  const inner = unwrap(callee);
+  if (callParts(inner)) return { node: inner, inline: true };
+  const resolved = model.resolve(inner);
+  if (resolved.id !== inner.id && callParts(resolved)) return { node: resolved, inline: false };
+  if (memberParts(inner)) {
+    const value = attributeValue(model, inner.text);
+    if (value && callParts(unwrap(value))) return { node: unwrap(value), inline: false };
+  }
+  return null;
+}
+
+function argument(call: CallParts, index: number, ...names: string[]): Node | null {
+  for (const name of names) {
+    const value = call.keywords.get(name);
+    if (value) return value;
+  }
+  return call.args[index] ?? null;
+}
+
+/** Reads a call as a library loss, or returns null. */
+export function lossCallAt(model: Model, node: Node): LossCall | null {
+  const call = callParts(node);
+  if (!call) return null;
+  let qualified = model.qualifiedName(call.callee);
+  let constructor: CallParts | null = null;
+  let constructorNode: Node | null = null;
+  let inline = false;
+  if (!qualified || !kindOf(qualified)) {
+    const found = constructorOf(model, call.callee);
+    const parts = found ? callParts(found.node) : null;
+    if (!found || !parts) return null;
+    qualified = model.qualifiedName(parts.callee);
+    constructor = parts;
+    constructorNode = found.node;
+    inline = found.inline;
+  }
+  const kind = qualified ? kindOf(qualified) : null;
+  if (!qualified || !kind) return null;
+  // Functions and classes of the same name differ in case only: classes need a constructor.
+  const isClass = /\.[A-Z][^.]*$/.test(qualified);
+  if (isClass !== (constructor !== null)) return null;
+
+  const keras = kind.startsWith('keras');
+  let prediction: Node | null;
+  let target: Node | null;
+  if (kind === 'softmax-cross-entropy-with-logits') {
+    prediction = argument(call, 1, 'logits');
+    target = argument(call, 0, 'labels');
+  } else if (keras) {
+    prediction = argument(call, 1, 'y_pred', 'output');
+    target = argument(call, 0, 'y_true', 'target');
+  } else {
+    prediction = argument(call, 0, 'input');
+    target = argument(call, 1, 'target');
+  }
+  return {
+    kind,
+    node,
+    call,
+    qualified,
+    constructor,
+    constructorNode,
+    inline,
+    prediction,
+    target,
+  };
+}
+
+/** The `from_logits` setting of a Keras loss: its keyword on the call or the constructor. */
+export function fromLogits(loss: LossCall): { value: boolean; node: Node | null } {
+  const keyword =
+    loss.constructor?.keywords.get('from_logits') ?? loss.call.keywords.get('from_logits');
+  if (!keyword) return { value: false, node: null };
+  return { value: /^(True|true)$/.test(unwrap(keyword).text), node: keyword };
+}
+
+/** The sibling of a canonical name: `torch.nn.BCELoss` → `torch.nn.BCEWithLogitsLoss`. */
+export function siblingName(qualified: string, name: string): string {
+  return `${qualified.slice(0, qualified.lastIndexOf('.'))}.${name}`;
+}
