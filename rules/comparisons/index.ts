@@ -1,4 +1,5 @@
 import type { Rule } from '../engine/types';
+import { discardedClamp } from './discarded-clamp';
 import { nanComparison } from './nan-comparison';
 
-export const comparisonsRules: Rule[] = [nanComparison];
+export const comparisonsRules: Rule[] = [nanComparison, discardedClamp];
