@@ -1,6 +1,7 @@
 import type { Rule } from '../engine/types';
 import { bceOnSigmoid } from './bce-on-sigmoid';
 import { doubleSoftmax } from './double-softmax';
+import { kerasFromLogits } from './keras-from-logits';
 import { logOfSigmoid } from './log-of-sigmoid';
 import { logOfSoftmax } from './log-of-softmax';
 import { manualCrossEntropy } from './manual-cross-entropy';
@@ -15,4 +16,5 @@ export const logDomainRules: Rule[] = [
   bceOnSigmoid,
   nllOnSoftmax,
   doubleSoftmax,
+  kerasFromLogits,
 ];
