@@ -1,5 +1,6 @@
 import type { Rule } from '../engine/types';
 import { expm1 } from './expm1';
 import { log1p } from './log1p';
+import { varianceByMoments } from './variance-by-moments';
 
-export const precisionRules: Rule[] = [log1p, expm1];
+export const precisionRules: Rule[] = [log1p, expm1, varianceByMoments];
