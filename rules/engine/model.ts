@@ -199,6 +199,12 @@ export class Model {
   private readonly imports = new Map<string, ImportRecord>();
   private readonly bindings = new Map<number, Map<string, Binding[]>>();
   private readonly scopeNodes = new Map<number, Node>();
+  /** Non-scope node id → the innermost scope around it, filled in as `scopeOf` walks up. */
+  private readonly scopeBelow = new Map<number, Node>();
+  /** Identifier or scope id → the scope around it, noted during the walk. */
+  private readonly scopeAround = new Map<number, Node>();
+  /** The scopes that enclose the node being declared, innermost last. */
+  private readonly openScopes: Node[] = [];
   private readonly lineStarts: number[];
   private importInsertLine = 0;
   private lastImportNode: Node | null = null;
@@ -217,6 +223,7 @@ export class Model {
 
   /** Records what a node declares. The engine calls this for every node, in document order. */
   declare(node: Node): void {
+    this.noteScope(node);
     if (this.dialect === 'python') this.declarePython(node);
     else this.declareTypeScript(node);
   }
@@ -463,11 +470,43 @@ export class Model {
 
   // ---- Scopes and bindings ----
 
-  scopeOf(node: Node): Node {
-    for (let current = node.parent; current; current = current.parent) {
-      if (isScope(current, this.dialect)) return current;
+  /**
+   * Keeps the stack of open scopes as the walk goes down the tree in document order, and notes
+   * the scope around each identifier and scope: the questions `bindingsOf` asks most, answered
+   * here without walking up through `parent`.
+   */
+  private noteScope(node: Node): void {
+    const open = this.openScopes;
+    while (open.length > 0 && open[open.length - 1].endIndex <= node.startIndex) open.pop();
+    const scope = isScope(node, this.dialect);
+    if (scope || node.type === 'identifier') {
+      this.scopeAround.set(node.id, open[open.length - 1] ?? this.root);
     }
-    return this.root;
+    if (scope) open.push(node);
+  }
+
+  scopeOf(node: Node): Node {
+    const noted = this.scopeAround.get(node.id);
+    if (noted) return noted;
+    // Each `parent` step costs tree-sitter a descent from the root, so walking up from deeply
+    // nested code is quadratic. Remembering the scope of every ancestor passed keeps later
+    // questions from the same region to a step or two.
+    const passed: number[] = [];
+    let scope = this.root;
+    for (let current = node.parent; current; current = current.parent) {
+      const known = this.scopeBelow.get(current.id);
+      if (known) {
+        scope = known;
+        break;
+      }
+      if (isScope(current, this.dialect)) {
+        scope = current;
+        break;
+      }
+      passed.push(current.id);
+    }
+    for (const id of passed) this.scopeBelow.set(id, scope);
+    return scope;
   }
 
   /** The bindings of `name` visible from `at`: the innermost scope that binds it. */
