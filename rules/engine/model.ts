@@ -206,6 +206,8 @@ export class Model {
   /** The scopes that enclose the node being declared, innermost last. */
   private readonly openScopes: Node[] = [];
   private readonly lineStarts: number[];
+  /** The file's own line ending, for the lines that fixes insert. */
+  readonly eol: string;
   private importInsertLine = 0;
   private lastImportNode: Node | null = null;
 
@@ -217,6 +219,7 @@ export class Model {
     this.dialect = language === 'python' ? 'python' : 'ts';
     this.root = tree.rootNode;
     this.lineStarts = computeLineStarts(text);
+    this.eol = lineEndingOf(text);
   }
 
   // ---- Building (called by the engine during its walk) ----
@@ -752,7 +755,7 @@ export class Model {
 
   private insertImport(statement: string): TextEdit {
     const position = { line: this.importInsertLine, character: 0 };
-    return { range: { start: position, end: position }, newText: `${statement}\n` };
+    return { range: { start: position, end: position }, newText: `${statement}${this.eol}` };
   }
 
   /** The line after the last top-level import, or after a module docstring and shebang. */
@@ -851,6 +854,12 @@ function stringText(node: Node): string | null {
     .filter((child) => child?.type === 'string_fragment' || child?.type === 'string_content')
     .map((child) => child?.text ?? '')
     .join('');
+}
+
+/** The line ending a file uses, judged by its first line break; `\n` when it has none. */
+export function lineEndingOf(text: string): string {
+  const match = /\r\n|\r|\n/.exec(text);
+  return match ? match[0] : '\n';
 }
 
 export function computeLineStarts(text: string): number[] {
