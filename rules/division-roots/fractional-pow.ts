@@ -6,7 +6,7 @@
 // loss `gamma=0.5`) and the base is a probability (a sigmoid or softmax output, one minus one)
 // or a difference, with no floor, in PyTorch, JAX and TensorFlow code.
 // Why is this bad? The derivative of x ** g is g * x ** (g - 1), infinite at x = 0 when g < 1. A
-// sigmoid saturates to exactly 0 or 1 in float32 for logits beyond about ±17 (±88 for 0), so
+// sigmoid saturates to exactly 0 or 1 in float32 for logits beyond about ±17 (about -104 for 0), so
 // (1 - p) ** 0.5 is differentiated at 0 and backward returns NaN. A negative base gives NaN
 // already in the forward pass.
 // Use instead: clamp the base to a small positive minimum first:
