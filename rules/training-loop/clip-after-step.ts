@@ -138,29 +138,29 @@ function ancestorIn(node: Node, block: Node): Node | null {
 function movable(model: Model, statement: Node, clip: GradientEvent, stepStatement: Node): boolean {
   if (!['expression_statement', 'if_statement'].includes(statement.type)) return false;
   if (statement.startIndex < stepStatement.endIndex) return false;
-  if (ownLineStatement(model, statement) === null && statement.type !== 'if_statement') {
-    return false;
-  }
-  if (model.indentOf(statement).length !== statement.startPosition.column) return false;
+  if (ownLineStatement(model, statement) === null) return false;
   const otherStatements = statement.parent?.namedChildren.filter(
     (child) => child && child.type !== 'comment' && child.id !== statement.id,
   );
   if (!otherStatements || otherStatements.length === 0) return false;
-  if (statement.type === 'if_statement' && clipCallsIn(statement) !== 1) return false;
-  if (
-    statement.type === 'expression_statement' &&
-    statement.namedChildren[0]?.type === 'assignment'
-  ) {
+  if (statement.type === 'if_statement' && !isPlainGuard(model, statement, stepStatement)) {
+    return false;
+  }
+  const assignment = statement.namedChildren[0];
+  if (statement.type === 'expression_statement' && assignment?.type === 'assignment') {
     // `norm = clip_grad_norm_(...)` moves only when nothing between reads `norm`.
-    const target = statement.namedChildren[0]?.childForFieldName('left');
-    if (
-      target &&
-      model.text.slice(stepStatement.endIndex, statement.startIndex).includes(target.text)
-    ) {
-      return false;
-    }
+    const target = assignment.childForFieldName('left');
+    const between = model.text.slice(stepStatement.endIndex, statement.startIndex);
+    if (target && between.includes(target.text)) return false;
   }
   return stableBetween(model, clip.call, stepStatement);
+}
+
+/** `if clip: clip_grad_norm_(...)`: one clip, no `else`, a condition that means the same earlier. */
+function isPlainGuard(model: Model, statement: Node, stepStatement: Node): boolean {
+  if (statement.childForFieldName('alternative') || clipCallsIn(statement) !== 1) return false;
+  const condition = statement.childForFieldName('condition');
+  return condition !== null && stableBetween(model, condition, stepStatement);
 }
 
 function clipCallsIn(statement: Node): number {
