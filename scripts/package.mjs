@@ -2,7 +2,8 @@
 // while the project supports Node 20, so vsce and a Node 24 binary live under .cache/ (prepared
 // by scripts/e2e/setup.sh) instead of in the project's dependencies.
 //
-// Usage: node scripts/package.mjs [--out file.vsix]
+// Usage: node scripts/package.mjs [--out file.vsix] [--no-build]
+//   --no-build packages dist/ as it is, for a CI job that has just built it.
 
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -26,7 +27,8 @@ function run(command, args, options = {}) {
 }
 
 run('bash', [path.join(root, 'scripts/e2e/setup.sh'), 'package']);
-run(process.execPath, [path.join(root, 'scripts/build.mjs')]);
+if (!process.argv.includes('--no-build'))
+  run(process.execPath, [path.join(root, 'scripts/build.mjs')]);
 
 for (const bundle of ['dist/client.js', 'dist/server.js']) {
   if (!fs.existsSync(path.join(root, bundle))) {

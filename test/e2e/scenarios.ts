@@ -1,0 +1,209 @@
+// The scenarios of the real-editor test, in the order they run. Each one checks what the user
+// sees in the page and, when a file changes, what reached the disk. They share one workbench,
+// and each opens the file it works on.
+
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { LONG_WAIT_MS, poll, type Problem, type Workbench } from './workbench';
+
+export interface ScenarioContext {
+  workbench: Workbench;
+  workspace: string;
+}
+
+export interface Scenario {
+  id: string;
+  name: string;
+  run(context: ScenarioContext): Promise<void>;
+}
+
+/** Waits until the Problems panel lists a NaN Guard finding of `code` at a position of a file. */
+async function waitForProblem(
+  workbench: Workbench,
+  fileName: string,
+  expected: { code: string; line: number; column: number },
+  timeoutMs = LONG_WAIT_MS,
+): Promise<Problem> {
+  const description = `${expected.code} at ${fileName}:${expected.line}:${expected.column}`;
+  return poll(
+    `the Problems panel to list ${description}`,
+    async () =>
+      (await workbench.problems(fileName)).find(
+        (problem) =>
+          path.basename(problem.file) === fileName &&
+          problem.source === 'nanguard' &&
+          problem.code === expected.code &&
+          problem.line === expected.line &&
+          problem.column === expected.column,
+      ),
+    timeoutMs,
+  );
+}
+
+async function findingsIn(workbench: Workbench, fileName: string): Promise<Problem[]> {
+  return (await workbench.problems(fileName)).filter(
+    (problem) => path.basename(problem.file) === fileName && problem.source === 'nanguard',
+  );
+}
+
+function readWorkspaceFile(context: ScenarioContext, relativePath: string): string {
+  return fs.readFileSync(path.join(context.workspace, relativePath), 'utf8');
+}
+
+/** Lines that import scipy.special, in any of the forms a fix may choose. */
+function scipySpecialImports(text: string): number {
+  return countMatches(
+    text,
+    /^(import scipy\.special\b|from scipy\.special import\b|from scipy import special\b)/m,
+  );
+}
+
+function countMatches(text: string, pattern: RegExp): number {
+  return [
+    ...text.matchAll(
+      new RegExp(pattern.source, pattern.flags.includes('g') ? pattern.flags : `${pattern.flags}g`),
+    ),
+  ].length;
+}
+
+const diagnosticOnOpen: Scenario = {
+  id: '1-diagnostic',
+  name: 'opening a Python softmax by hand shows NG101 in the editor and the Problems panel',
+  async run({ workbench }) {
+    await workbench.openFile('softmax.py');
+    await poll(
+      'a warning squiggle in softmax.py',
+      async () => (await workbench.squiggles('warning').count()) > 0,
+      LONG_WAIT_MS,
+    );
+    const problem = await waitForProblem(workbench, 'softmax.py', {
+      code: 'NG101',
+      line: 5,
+      column: 12,
+    });
+    assert.equal(problem.severity, 'warning');
+    assert.match(problem.message, /softmax/);
+    await workbench.screenshot('diagnostic-and-problems');
+  },
+};
+
+const hoverExplains: Scenario = {
+  id: '2-hover',
+  name: 'the hover on the finding explains the overflow with its number',
+  async run({ workbench }) {
+    await workbench.openFile('softmax.py');
+    const hover = await workbench.hover(workbench.squiggles('warning').first(), /naive-softmax/);
+    assert.match(hover, /NG101/);
+    assert.match(hover, /88\.7/);
+    await workbench.screenshot('hover');
+  },
+};
+
+const quickFix: Scenario = {
+  id: '3-quick-fix',
+  name: 'Ctrl+. applies the preferred fix; the saved file has the fix and one import',
+  async run(context) {
+    const { workbench } = context;
+    await workbench.openFile('softmax.py');
+    const titles = await workbench.applyQuickFix(5, 12, /^Use .*softmax.*\(NG101\)/);
+    assert.ok(
+      titles.some((title) => /Ignore NG101 on this line/.test(title)),
+      `the menu also offers to ignore the line: ${titles.join(' | ')}`,
+    );
+    await poll('the fix in the editor', async () =>
+      (await workbench.editorText()).includes('softmax(logits, axis=-1)'),
+    );
+    await workbench.save();
+    const onDisk = await poll('the fix on disk', async () => {
+      const text = readWorkspaceFile(context, 'softmax.py');
+      return text.includes('softmax(logits, axis=-1)') ? text : undefined;
+    });
+    assert.equal(scipySpecialImports(onDisk), 1, onDisk);
+    assert.equal(countMatches(onDisk, /^import numpy as np$/m), 1, onDisk);
+    assert.doesNotMatch(onDisk, /np\.exp\(logits\) \//);
+    await poll(
+      'the squiggle to disappear',
+      async () => (await workbench.squiggles('warning').count()) === 0,
+    );
+    await poll('NG101 of softmax.py to leave the Problems panel', async () =>
+      (await findingsIn(workbench, 'softmax.py')).every((problem) => problem.code !== 'NG101'),
+    );
+    await workbench.screenshot('fixed-and-saved');
+  },
+};
+
+const typescriptSoftmax: Scenario = {
+  id: '6-typescript',
+  name: 'a TensorFlow.js softmax by hand in TypeScript gets NG101',
+  async run({ workbench }) {
+    await workbench.openFile('tfjs.ts');
+    await poll(
+      'a warning squiggle in tfjs.ts',
+      async () => (await workbench.squiggles('warning').count()) > 0,
+      LONG_WAIT_MS,
+    );
+    await waitForProblem(workbench, 'tfjs.ts', { code: 'NG101', line: 4, column: 13 });
+    await workbench.screenshot('typescript-diagnostic');
+  },
+};
+
+const scanWorkspace: Scenario = {
+  id: '4-scan-workspace',
+  name: '"NaN Guard: Scan Workspace" reports the findings of a file that is not open',
+  async run({ workbench }) {
+    assert.deepEqual(
+      await findingsIn(workbench, 'attention.py'),
+      [],
+      'models/attention.py, never opened, has no findings before the scan',
+    );
+    await workbench.runCommand('NaN Guard: Scan Workspace');
+    await waitForProblem(workbench, 'attention.py', { code: 'NG101', line: 5, column: 15 });
+    await poll('the scan summary notification', async () =>
+      (await workbench.notifications()).find((text) => /NaN Guard scanned \d+ files/.test(text)),
+    );
+    await workbench.screenshot('scan-results');
+  },
+};
+
+const fixAllOnSave: Scenario = {
+  id: '5-fix-all-on-save',
+  name: 'source.fixAll.nanguard on save applies the safe fixes only',
+  async run(context) {
+    const { workbench } = context;
+    await workbench.openFile('fix_on_save.py');
+    await poll(
+      'a warning squiggle in fix_on_save.py',
+      async () => (await workbench.squiggles('warning').count()) > 0,
+      LONG_WAIT_MS,
+    );
+    // An edit makes the document dirty, so saving it runs the save participants.
+    await workbench.page.keyboard.press('Control+End');
+    await workbench.page.keyboard.type('\n# checked');
+    await workbench.save();
+    const onDisk = await poll('the saved file with the safe fix', async () => {
+      const text = readWorkspaceFile(context, 'fix_on_save.py');
+      const saved = text.includes('# checked') && text.includes('softmax(logits, axis=1)');
+      return saved ? text : undefined;
+    });
+    assert.doesNotMatch(onDisk, /np\.exp\(logits\) \//);
+    assert.equal(scipySpecialImports(onDisk), 1, onDisk);
+    // Gradient clipping changes the training, so its fix is unsafe and must not be applied;
+    // ignore comments are not fixes either.
+    assert.doesNotMatch(onDisk, /clip_grad_norm_/);
+    assert.doesNotMatch(onDisk, /nanguard: ignore|noqa/);
+    assert.equal((await workbench.editorText()).trim(), onDisk.trim());
+    await workbench.screenshot('fix-all-on-save');
+  },
+};
+
+export const SCENARIOS: Scenario[] = [
+  diagnosticOnOpen,
+  hoverExplains,
+  quickFix,
+  // The TypeScript file is checked before the workspace scan, which would publish its findings
+  // too: its diagnostic must come from opening it.
+  typescriptSoftmax,
+  scanWorkspace,
+  fixAllOnSave,
+];
