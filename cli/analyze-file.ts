@@ -77,8 +77,9 @@ function readSourceText(filePath: string, result: FileResult): SourceText | null
   } catch {
     return skip(t('skipped: not UTF-8 text'));
   }
-  const bom = text.charCodeAt(0) === 0xfeff;
-  return { text: bom ? text.slice(1) : text, bom };
+  // The decoder drops a leading byte-order mark; it is remembered to be written back.
+  const bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
+  return { text, bom };
 }
 
 function readFailure(error: unknown): string {

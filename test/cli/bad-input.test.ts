@@ -1,0 +1,114 @@
+// Input that is not ordinary source: each gets one clear line on stderr, the scan goes on, and no
+// stack trace is ever printed.
+
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import {
+  NAIVE_SOFTMAX,
+  findingLines,
+  makeProject,
+  removeProject,
+  runCli,
+  type CliRun,
+} from './support';
+
+describe('bad input', () => {
+  let root: string;
+  let run: CliRun;
+
+  before(() => {
+    const depth = 3000;
+    const deepNesting = `import numpy as np\nx = ${'[\n'.repeat(depth)}np.exp(1) / np.sum(np.exp(1))${'\n]'.repeat(depth)}\n`;
+    root = makeProject({
+      'good.py': NAIVE_SOFTMAX,
+      'binary.py': Buffer.concat([Buffer.from('import numpy as np\n'), Buffer.from([0, 1, 2, 3])]),
+      'latin1.py': Buffer.from('# caf\xe9\nimport numpy as np\nx = np.exp(1)\n', 'latin1'),
+      'huge.py': `${NAIVE_SOFTMAX}${'# padding line for a very large file\n'.repeat(160_000)}`,
+      'bundle.min.js': `var a=Math.exp(1);${'x=1;'.repeat(3000)}\n`,
+      'notes.ipynb': 'this is not JSON at all',
+      'other.ipynb': '{"not": "a notebook"}',
+      'half.py': `${NAIVE_SOFTMAX}\ndef half(:\n    return np.exp(\n`,
+      'deep.py': deepNesting,
+    });
+    run = runCli(['check'], root);
+  });
+  after(() => removeProject(root));
+
+  test('the scan goes on and reports the good files', () => {
+    assert.equal(run.status, 1);
+    assert.deepEqual(findingLines(run.stdout), [
+      'deep.py:3002:1: NG101',
+      'good.py:4:12: NG101',
+      'half.py:4:12: NG101',
+    ]);
+  });
+
+  test('binary, non-UTF-8, huge and minified files are skipped with a message', () => {
+    assert.match(run.stderr, /^binary\.py: skipped: binary file$/m);
+    assert.match(run.stderr, /^latin1\.py: skipped: not UTF-8 text$/m);
+    assert.match(run.stderr, /^huge\.py: skipped: larger than 5 MB$/m);
+    assert.match(run.stderr, /^bundle\.min\.js: skipped: minified or generated code$/m);
+  });
+
+  test('a .ipynb that is not a notebook gets an error line', () => {
+    assert.match(run.stderr, /^notes\.ipynb: not a notebook: invalid JSON \(.+\)$/m);
+    assert.match(run.stderr, /^other\.ipynb: not a notebook: the JSON has no "cells" list$/m);
+  });
+
+  test('syntax errors give a note with the position; the parts that parse are checked', () => {
+    assert.match(
+      run.stderr,
+      /^half\.py:6:\d+: note: syntax error; findings cover the parts that parse$/m,
+    );
+  });
+
+  test('deep nesting is analysed without a crash, and the hazard inside is found', () => {
+    assert.doesNotMatch(run.stderr, /deep\.py/);
+    assert.ok(findingLines(run.stdout).includes('deep.py:3002:1: NG101'));
+  });
+
+  test('no stack trace and no internal error', () => {
+    assert.doesNotMatch(run.stderr, /\n\s+at /);
+    assert.doesNotMatch(run.stderr, /internal error/);
+  });
+});
+
+describe('files that change during a scan', () => {
+  test('an unreadable file is skipped with a message', () => {
+    const root = makeProject({ 'locked.py': NAIVE_SOFTMAX, 'good.py': NAIVE_SOFTMAX });
+    try {
+      const locked = path.join(root, 'locked.py');
+      fs.chmodSync(locked, 0o000);
+      const run = runCli(['check'], root);
+      fs.chmodSync(locked, 0o644);
+      // Root reads any file; everyone else gets a permission message.
+      if (process.getuid?.() === 0) {
+        assert.deepEqual(findingLines(run.stdout), [
+          'good.py:4:12: NG101',
+          'locked.py:4:12: NG101',
+        ]);
+      } else {
+        assert.match(run.stderr, /^locked\.py: skipped: permission denied$/m);
+      }
+    } finally {
+      removeProject(root);
+    }
+  });
+
+  test('an unreadable folder is reported and the scan goes on', () => {
+    const root = makeProject({ 'locked/model.py': NAIVE_SOFTMAX, 'good.py': NAIVE_SOFTMAX });
+    try {
+      fs.chmodSync(path.join(root, 'locked'), 0o000);
+      const run = runCli(['check'], root);
+      fs.chmodSync(path.join(root, 'locked'), 0o755);
+      assert.ok(findingLines(run.stdout).includes('good.py:4:12: NG101'));
+      if (process.getuid?.() !== 0) {
+        assert.match(run.stderr, /^locked: skipped: permission denied$/m);
+      }
+    } finally {
+      removeProject(root);
+    }
+  });
+});

@@ -1,0 +1,132 @@
+// Notebooks through the command: findings name their cell, and --fix rewrites only the sources of
+// the cells it changes, leaving every other byte of the file as it was.
+
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, test } from 'node:test';
+import { findingLines, makeProject, removeProject, runCli } from './support';
+
+/**
+ * A notebook as Jupyter writes it (one-space indentation, sources as lists of lines), with an
+ * output holding escaped non-ASCII text that a re-serialisation would not reproduce.
+ */
+const NOTEBOOK = `{
+ "cells": [
+  {
+   "cell_type": "code",
+   "execution_count": 1,
+   "metadata": {},
+   "outputs": [],
+   "source": [
+    "%matplotlib inline\\n",
+    "import numpy as np"
+   ]
+  },
+  {
+   "cell_type": "markdown",
+   "metadata": {},
+   "source": [
+    "# Scores\\n",
+    "Turn logits into probabilities."
+   ]
+  },
+  {
+   "cell_type": "code",
+   "execution_count": 2,
+   "metadata": {"scrolled": true},
+   "outputs": [
+    {
+     "name": "stdout",
+     "output_type": "stream",
+     "text": [
+      "caf\\u00e9 \\u001b[31mwarning\\u001b[0m\\n"
+     ]
+    }
+   ],
+   "source": [
+    "!pip install scipy\\n",
+    "logits = np.array([120.0, 80.0])\\n",
+    "probs = np.exp(logits) / np.sum(np.exp(logits))"
+   ]
+  }
+ ],
+ "metadata": {
+  "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+  "language_info": {"name": "python", "version": "3.11.4"}
+ },
+ "nbformat": 4,
+ "nbformat_minor": 5
+}
+`;
+
+/** Everything outside the cells' source lists, which --fix must leave byte for byte. */
+function outsideSources(text: string): string {
+  return text.replace(/"source": \[[\s\S]*?\n {3}\]/g, '"source": <replaced>');
+}
+
+describe('notebooks', () => {
+  test('a finding names its cell (1-based) and its line within the cell', () => {
+    const root = makeProject({ 'scores.ipynb': NOTEBOOK });
+    try {
+      const run = runCli(['check'], root);
+      assert.equal(run.status, 1);
+      assert.deepEqual(findingLines(run.stdout), ['scores.ipynb:cell 3:3:9: NG101']);
+      const [finding] = JSON.parse(runCli(['check', '--format', 'json'], root).stdout);
+      assert.equal(finding.cell, 3);
+      assert.deepEqual([finding.line, finding.column], [3, 9]);
+      const github = runCli(['check', '--format', 'github'], root).stdout;
+      assert.match(github, /^::warning file=scores\.ipynb,line=3,col=9,.*::cell 3: exp\(\)/);
+    } finally {
+      removeProject(root);
+    }
+  });
+
+  test('--fix rewrites only cell sources and keeps the rest of the JSON byte-identical', () => {
+    const root = makeProject({ 'scores.ipynb': NOTEBOOK });
+    try {
+      const run = runCli(['check', '--fix'], root);
+      assert.equal(run.status, 0, run.stdout + run.stderr);
+      const fixed = fs.readFileSync(path.join(root, 'scores.ipynb'), 'utf8');
+      assert.notEqual(fixed, NOTEBOOK);
+      assert.equal(outsideSources(fixed), outsideSources(NOTEBOOK));
+
+      const before = JSON.parse(NOTEBOOK);
+      const after = JSON.parse(fixed);
+      // The magics stay; the markdown cell is untouched; the hazard is gone.
+      assert.equal(after.cells[0].source[0], '%matplotlib inline\n');
+      assert.deepEqual(after.cells[1], before.cells[1]);
+      assert.ok(after.cells[2].source.includes('!pip install scipy\n'));
+      assert.ok(Array.isArray(after.cells[2].source));
+      assert.doesNotMatch(after.cells[2].source.join(''), /np\.exp/);
+      assert.match(after.cells[2].source.join(''), /softmax\(logits\)/);
+      assert.equal(runCli(['check'], root).status, 0);
+    } finally {
+      removeProject(root);
+    }
+  });
+
+  test('--diff on a notebook writes nothing', () => {
+    const root = makeProject({ 'scores.ipynb': NOTEBOOK });
+    try {
+      const run = runCli(['check', '--diff'], root);
+      assert.equal(run.status, 1);
+      assert.match(run.stdout, /^--- a\/scores\.ipynb$/m);
+      assert.equal(fs.readFileSync(path.join(root, 'scores.ipynb'), 'utf8'), NOTEBOOK);
+    } finally {
+      removeProject(root);
+    }
+  });
+
+  test('a notebook of another language is skipped with a message', () => {
+    const julia = NOTEBOOK.replace('"language": "python"', '"language": "julia"');
+    const root = makeProject({ 'julia.ipynb': julia });
+    try {
+      const run = runCli(['check'], root);
+      assert.equal(run.status, 0);
+      assert.match(run.stderr, /^julia\.ipynb: skipped: a julia notebook/m);
+    } finally {
+      removeProject(root);
+    }
+  });
+});
