@@ -36,16 +36,33 @@ for (const bundle of ['dist/client.js', 'dist/server.js']) {
   }
 }
 
+// vsce lists every file below its folder before .vscodeignore filters them, which takes half a
+// minute in a checkout whose .cache/ holds code-server; a staging folder with only the candidate
+// files keeps packaging to seconds, and .vscodeignore still decides what goes in.
+const staging = path.join(root, 'test-output', 'vsix-staging');
+fs.rmSync(staging, { recursive: true, force: true });
+fs.mkdirSync(staging, { recursive: true });
+for (const entry of [
+  'package.json',
+  'package.nls.json',
+  'package.nls.ja.json',
+  'README.md',
+  'LICENSE',
+  '.vscodeignore',
+  'dist',
+  'docs/rules',
+]) {
+  const source = path.join(root, entry);
+  if (fs.existsSync(source)) fs.cpSync(source, path.join(staging, entry), { recursive: true });
+}
+
 // --no-dependencies: the bundles carry every dependency, so node_modules stays out and vsce does
 // not need to ask npm. The manifest names no repository, which vsce would otherwise ask about.
-run(node24, [
-  vsce,
-  'package',
-  '--no-dependencies',
-  '--allow-missing-repository',
-  '--out',
-  vsixPath,
-]);
+run(
+  node24,
+  [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--out', vsixPath],
+  { cwd: staging },
+);
 
 const bytes = fs.statSync(vsixPath).size;
 console.log(
