@@ -65,6 +65,9 @@ export const naiveSoftmax: Rule = {
         const other = model.operation(value);
         return other?.op === 'exp' && other.input?.text === exp.input?.text;
       };
+      // A softmax divides by a total: `z / (1.0 - z)` and `z / (1 - z) ** 2` are other formulas.
+      const denominator = model.arithmetic(model.resolve(division.right));
+      if (denominator && denominator.operator !== '+') return;
       if (!dependsOn(model, division.right, sameExp)) return;
 
       context.report({

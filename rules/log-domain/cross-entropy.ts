@@ -195,7 +195,7 @@ function binaryAround(
  * Whether NG204 reports this cross-entropy (and the other log rules stay silent on its logs).
  * The binary form always. The categorical form when the library loss can take the whole
  * expression (p is a softmax and the sum runs along an explicit class axis), or when nothing but
- * the cross-entropy's shape says that p is a probability. A sum over every element with p a
+ * the cross-entropy's shape, minus sign included, says that p is a probability. A sum over every element with p a
  * softmax, or p a probability of another kind, is left to NG201, NG202 and NG203, whose fixes
  * repair the log in place.
  */
@@ -205,7 +205,9 @@ export function ng204Owns(model: Model, shape: CrossEntropyShape): boolean {
   if (!probability || !shape.reduction) return false;
   const producer = model.operationOf(probability);
   if (producer?.op === 'softmax') return axisArgument(shape.reduction) !== null;
-  return probabilityLike(model, probability) === null;
+  // With nothing else saying that p is a probability, the minus sign is what makes the sum a
+  // cross-entropy: `sum((alpha - 1) * log(x))`, a log-density, is not one.
+  return shape.positive && probabilityLike(model, probability) === null;
 }
 
 /** True when `log` belongs to a cross-entropy that NG204 reports. */

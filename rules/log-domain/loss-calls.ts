@@ -118,8 +118,24 @@ function argument(call: CallParts, index: number, ...names: string[]): Node | nu
   return call.args[index] ?? null;
 }
 
+/** Several rules read the same calls; the reading is kept per model and node. */
+const lossCache = new WeakMap<Model, Map<number, LossCall | null>>();
+
 /** Reads a call as a library loss, or returns null. */
 export function lossCallAt(model: Model, node: Node): LossCall | null {
+  let cache = lossCache.get(model);
+  if (!cache) {
+    cache = new Map();
+    lossCache.set(model, cache);
+  }
+  const cached = cache.get(node.id);
+  if (cached !== undefined) return cached;
+  const loss = readLossCall(model, node);
+  cache.set(node.id, loss);
+  return loss;
+}
+
+function readLossCall(model: Model, node: Node): LossCall | null {
   const call = callParts(node);
   if (!call) return null;
   let qualified = model.qualifiedName(call.callee);
