@@ -23,16 +23,23 @@ import { ignoreFileEdit, ignoreLineEdit } from './suppressionEdits';
 
 export function codeActions(session: Session, params: CodeActionParams): CodeAction[] {
   if (!session.settings.nanguard.enable) return [];
-  const target = session.linter.current(params.textDocument.uri);
-  if (!target) return [];
+  const { uri } = params.textDocument;
+  const version = session.linter.versionOf(uri);
+  if (version === null) return [];
   const wanted = (kind: string) => kindWanted(kind, params.context.only);
 
+  // The editor asks on every cursor move; the analysis of the current version is computed here
+  // only when a diagnostic of that version needs it, otherwise the debounced one will do.
+  const current = params.context.diagnostics.filter(
+    (diagnostic) => isOwnDiagnostic(diagnostic) && diagnostic.data.version === version,
+  );
   const actions: CodeAction[] = [];
-  if (wanted(CodeActionKind.QuickFix)) {
-    actions.push(...quickFixes(session, target, params.context.diagnostics));
+  if (wanted(CodeActionKind.QuickFix) && current.length > 0) {
+    const target = session.linter.current(uri);
+    if (target) actions.push(...quickFixes(session, target, current));
   }
   if (wanted(FIX_ALL_KIND)) {
-    const action = fixAllAction(session, target);
+    const action = fixAllAction(session, uri, version);
     if (action) actions.push(action);
   }
   return actions;
@@ -110,17 +117,20 @@ interface FixAllData {
   fixAll: { uri: string; version: number };
 }
 
-function fixAllAction(session: Session, target: LintTarget): CodeAction | null {
+function fixAllAction(session: Session, uri: string, version: number): CodeAction | null {
   const includeUnsafe = session.settings.nanguard.fixAll.unsafe;
-  if (!target.findings.some((finding) => fixForAll(finding, includeUnsafe))) return null;
   const action: CodeAction = { title: t('Fix all NaN Guard problems'), kind: FIX_ALL_KIND };
   // The rounds of re-analysis cost more than a code action may take, so a client that resolves
-  // actions gets the edit only when it applies the action.
+  // actions gets the edit only when it applies the action. Whether to offer it at all is judged
+  // from the latest analysis, even of an older version.
   if (session.client.codeActionResolve) {
-    const data: FixAllData = { fixAll: { uri: target.uri, version: target.version } };
+    const latest = session.linter.cached(uri) ?? session.linter.current(uri);
+    if (!latest?.findings.some((finding) => fixForAll(finding, includeUnsafe))) return null;
+    const data: FixAllData = { fixAll: { uri, version } };
     return { ...action, data };
   }
-  const edit = fixAllEdit(session, target);
+  const target = session.linter.current(uri);
+  const edit = target ? fixAllEdit(session, target) : null;
   return edit ? { ...action, edit } : null;
 }
 

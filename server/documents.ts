@@ -15,7 +15,7 @@ export class OpenDocument {
 
   constructor(
     public document: TextDocument,
-    readonly language: LanguageId | null,
+    readonly language: LanguageId,
   ) {}
 
   get uri(): string {
@@ -42,8 +42,7 @@ export class OpenDocument {
   }
 
   /** The tree of the current version, re-parsed incrementally when the text has changed. */
-  currentTree(): Tree | null {
-    if (!this.language) return null;
+  currentTree(): Tree {
     if (this.tree && this.treeVersion === this.version) return this.tree;
     const next = parse(this.text, this.language, this.tree);
     this.tree?.delete();
@@ -98,10 +97,12 @@ function endOfInsertion(start: Position, text: string): { row: number; column: n
 export class DocumentStore {
   private readonly documents = new Map<string, OpenDocument>();
 
-  open(uri: string, languageId: string, version: number, text: string): OpenDocument {
+  /** Starts following a document; null (and nothing kept) for a language NaN Guard cannot read. */
+  open(uri: string, languageId: string, version: number, text: string): OpenDocument | null {
     this.close(uri);
     const path = filePathOf(uri);
     const language = languageForEditorId(languageId) ?? (path ? languageForPath(path) : null);
+    if (!language) return null;
     const opened = new OpenDocument(TextDocument.create(uri, languageId, version, text), language);
     this.documents.set(uri, opened);
     return opened;

@@ -3,6 +3,7 @@
 // diagnostic came from; a stale entry is recomputed on demand.
 
 import type { NotebookDocuments } from 'vscode-languageserver';
+import type { Tree } from 'web-tree-sitter';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Finding, LanguageId } from '../rules/engine/types';
 import { analyse } from './analysis';
@@ -39,9 +40,14 @@ export class Linter {
 
   constructor(private readonly state: LinterState) {}
 
+  /** The last analysis of a document or cell, which may be of an older version. */
+  cached(uri: string): LintTarget | null {
+    return this.results.get(uri) ?? null;
+  }
+
   /** The analysis of a document or notebook cell at its current version, or null. */
   current(uri: string): LintTarget | null {
-    const version = this.currentVersion(uri);
+    const version = this.versionOf(uri);
     if (version === null) return null;
     const cached = this.results.get(uri);
     if (cached && cached.version === version) return cached;
@@ -53,7 +59,7 @@ export class Linter {
   /** Analyses an open text document now. Empty when it cannot or must not be analysed. */
   lintDocument(uri: string): LintTarget[] {
     const document = this.state.documents.get(uri);
-    if (!document?.language || !this.state.settings().enable) return this.forget(uri);
+    if (!document || !this.state.settings().enable) return this.forget(uri);
     if (this.tooLarge(document.uri, document.text.length)) return this.forget(uri);
     const target = this.documentTarget(document, document.language);
     this.results.set(uri, target);
@@ -107,7 +113,7 @@ export class Linter {
 
   private documentTarget(document: OpenDocument, language: LanguageId): LintTarget {
     const filePath = filePathOf(document.uri);
-    const run = (text: string, tree = null as ReturnType<OpenDocument['currentTree']>) =>
+    const run = (text: string, tree?: Tree) =>
       analyse(
         { filePath, label: document.uri, text, language, tree },
         this.state.settings(),
@@ -119,11 +125,13 @@ export class Linter {
       text: document.text,
       language,
       findings: run(document.text, document.currentTree()),
+      // Fix-all rounds parse their own text; the document's tree stays with its version.
       reanalyse: (text) => run(text),
     };
   }
 
-  private currentVersion(uri: string): number | null {
+  /** The version of an open document or notebook cell; null when it is not open. */
+  versionOf(uri: string): number | null {
     const document = this.state.documents.get(uri);
     if (document) return document.version;
     const cell = this.state.notebooks.getCellTextDocument(

@@ -27,7 +27,7 @@ export function didOpen(
 ): void {
   const { uri, languageId, version, text } = params.textDocument;
   if (isNotebookCell(uri)) return;
-  session.documents.open(uri, languageId, version, text);
+  if (!session.documents.open(uri, languageId, version, text)) return;
   publisher.schedule(uri, 'document', 0);
 }
 
