@@ -102,12 +102,12 @@ function hasOverlongLine(text: string): boolean {
 }
 
 /** The parse and the analysis of one text, with where its first syntax error is. */
-interface Checked {
+export interface Checked {
   analysis: Analysis;
   firstSyntaxError: Position | null;
 }
 
-function check(text: string, language: LanguageId, options: AnalyzeOptions): Checked {
+export function check(text: string, language: LanguageId, options: AnalyzeOptions): Checked {
   const tree = parse(text, language);
   try {
     const analysis = analyzeTree(tree, text, language, options);
@@ -173,7 +173,7 @@ interface FixOutcome<D> {
  * another possible (or an edit was left out because it overlapped). A file that has syntax errors
  * is not fixed, and when a round would introduce one, every round is given up.
  */
-function fixInRounds<D>(
+export function fixInRounds<D>(
   initial: D,
   checkDocument: (document: D) => Checked,
   applyGroups: (document: D, groups: TextEdit[][]) => { document: D; applied: number },

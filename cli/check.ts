@@ -195,7 +195,7 @@ function printResults(results: FileResult[], settings: ScanSettings, options: Ch
 }
 
 /** Skipped files, errors, syntax notes, and each failing rule once with the first file it hit. */
-function noteLines(results: FileResult[], cwd: string): string {
+export function noteLines(results: FileResult[], cwd: string): string {
   const lines: string[] = [];
   const failedRules = new Set<string>();
   for (const result of results) {

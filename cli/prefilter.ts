@@ -41,6 +41,10 @@ export const RULE_TOKENS: readonly string[] = [
   'mean',
   '\\*=',
   'apply_gradients',
+  'int8',
+  'int16',
+  'int32',
+  'rossentropy',
 ];
 
 const ANY_TOKEN = new RegExp(RULE_TOKENS.join('|'));

@@ -113,7 +113,7 @@ describe('--fix and --diff', () => {
       assert.equal(run.status, 1);
       assert.equal(fs.readFileSync(path.join(root, 'a.py'), 'utf8'), NAIVE_SOFTMAX);
       assert.match(run.stdout, /^--- a\/a\.py\n\+\+\+ b\/a\.py\n@@ /);
-      assert.match(run.stdout, /^-    return np\.exp\(x\) \/ np\.sum\(np\.exp\(x\)\)$/m);
+      assert.match(run.stdout, /^- {4}return np\.exp\(x\) \/ np\.sum\(np\.exp\(x\)\)$/m);
       const added = run.stdout
         .split('\n')
         .filter((line) => line.startsWith('+') && !line.startsWith('+++'))

@@ -140,7 +140,7 @@ describe('output formats', () => {
     const log = JSON.parse(run.stdout);
 
     const validate = sarifValidator();
-    assert.ok(validate(log), JSON.stringify(validate.errors, null, 2));
+    assert.ok(validate(JSON.parse(run.stdout)), JSON.stringify(validate.errors, null, 2));
 
     assert.equal(log.version, '2.1.0');
     const [sarifRun] = log.runs;
@@ -192,7 +192,7 @@ describe('output formats', () => {
       const run = runCli(['check', '--format', 'sarif'], project);
       const log = JSON.parse(run.stdout);
       const validate = sarifValidator();
-      assert.ok(validate(log), JSON.stringify(validate.errors, null, 2));
+      assert.ok(validate(JSON.parse(run.stdout)), JSON.stringify(validate.errors, null, 2));
       const notes = log.runs[0].invocations[0].toolExecutionNotifications;
       assert.equal(notes.length, 1);
       assert.equal(notes[0].locations[0].physicalLocation.artifactLocation.uri, 'b.py');

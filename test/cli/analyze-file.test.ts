@@ -1,0 +1,132 @@
+// The per-file work in process: files that vanish, fix rounds that would break the syntax, and
+// rule failures reported once per rule.
+
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { before, describe, test } from 'node:test';
+import { analyzeFile, check, fixInRounds } from '../../cli/analyze-file';
+import { noteLines } from '../../cli/check';
+import { emptyResult, type ScanSettings } from '../../cli/results';
+import { applyEditGroups } from '../../rules/engine/edits';
+import { initParsers } from '../../rules/engine/parser';
+import type { Rule } from '../../rules/engine/types';
+import { NAIVE_SOFTMAX } from './support';
+
+const SETTINGS: ScanSettings = {
+  select: [],
+  ignore: [],
+  fixMode: 'safe',
+  diffOnly: false,
+  language: 'en',
+  cwd: os.tmpdir(),
+};
+
+/** A rule whose fix turns every `1.5` into an unclosed bracket. */
+const breakingRule: Rule = {
+  meta: {
+    code: 'NG999',
+    name: 'test-breaking-fix',
+    family: 'training-hints',
+    severity: 'warning',
+    dialects: ['python'],
+    fixSafety: 'safe',
+    summary: 'A test rule.',
+    explanation: 'A test rule.',
+  },
+  create(context) {
+    return {
+      number(node) {
+        if (node.text !== '1.5') return;
+        context.report({
+          node,
+          message: 'one and a half',
+          fixes: () => [
+            { title: 'Break it', safe: true, edits: [context.model.replace(node, '(')] },
+          ],
+        });
+      },
+    };
+  },
+};
+
+describe('analyzeFile', () => {
+  before(() => initParsers());
+
+  test('a file that vanished before it was read is skipped with a message', () => {
+    const result = analyzeFile(path.join(os.tmpdir(), 'nanguard-does-not-exist.py'), SETTINGS);
+    assert.deepEqual(result.notes, [
+      { kind: 'skipped', message: 'skipped: vanished during the scan' },
+    ]);
+    assert.equal(result.parsed, false);
+  });
+
+  test('a file passed over by the pre-filter is counted but not parsed', () => {
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'nanguard-file-'));
+    try {
+      const file = path.join(folder, 'plain.py');
+      fs.writeFileSync(file, 'def add(a, b):\n    return a + b\n');
+      const result = analyzeFile(file, SETTINGS);
+      assert.equal(result.lines, 3);
+      assert.equal(result.parsed, false);
+      assert.deepEqual(result.findings, []);
+      fs.writeFileSync(file, NAIVE_SOFTMAX);
+      const flagged = analyzeFile(file, { ...SETTINGS, fixMode: 'none' });
+      assert.equal(flagged.parsed, true);
+      assert.deepEqual(
+        flagged.findings.map((finding) => finding.code),
+        ['NG101'],
+      );
+    } finally {
+      fs.rmSync(folder, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('fixInRounds', () => {
+  before(() => initParsers());
+
+  test('fixes that would introduce a syntax error are all given up', () => {
+    const text = 'a = 1.5\nb = 2\n';
+    const result = emptyResult('/virtual/a.py', false);
+    const outcome = fixInRounds(
+      text,
+      (current) => check(current, 'python', { rules: [breakingRule] }),
+      (current, groups) => {
+        const applied = applyEditGroups(current, groups);
+        return { document: applied.text, applied: applied.applied };
+      },
+      SETTINGS,
+      result,
+    );
+    assert.equal(outcome.document, text);
+    assert.equal(outcome.applied, 0);
+    assert.equal(outcome.checked.analysis.findings.length, 1);
+    assert.deepEqual(result.notes, [
+      { kind: 'error', message: 'fixes not applied: they would introduce a syntax error' },
+    ]);
+  });
+});
+
+describe('noteLines', () => {
+  test('a failing rule is reported once, naming the first file it failed on', () => {
+    const first = emptyResult('/project/a.py', false);
+    const second = emptyResult('/project/b.py', false);
+    first.failures = [{ code: 'NG101', message: 'boom' }];
+    second.failures = [
+      { code: 'NG101', message: 'boom again' },
+      { code: 'NG201', message: 'other' },
+    ];
+    second.notes = [{ kind: 'skipped', message: 'skipped: binary file' }];
+    assert.equal(
+      noteLines([first, second], '/project'),
+      [
+        'internal error: rule NG101 failed on a.py: boom (its other findings are kept; please report this)',
+        'b.py: skipped: binary file',
+        'internal error: rule NG201 failed on b.py: other (its other findings are kept; please report this)',
+        '',
+      ].join('\n'),
+    );
+  });
+});
