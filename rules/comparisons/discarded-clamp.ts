@@ -62,8 +62,20 @@ export const discardedClamp: Rule = {
 function isPureBound(model: Model, operation: Operation): boolean {
   if (!PURE_BOUNDS.has(operation.op)) return false;
   if (operation.library === 'builtins' || operation.library === 'Math') return false;
-  if (operation.call.keywords.has('out')) return false;
+  if (operation.call.keywords.has('out') || hasPositionalOut(operation)) return false;
+  // `self.clip(...)` calls a method of the class being written, not a library clamp.
+  if (operation.isMethod && /^(self|cls|this)$/.test(operation.input?.text ?? '')) return false;
   return !calleeName(model, operation).endsWith('_');
+}
+
+/**
+ * NumPy's clip and maximum take the output array positionally too: `np.clip(a, lo, hi, out)`,
+ * `a.clip(lo, hi, out)`, `np.maximum(a, b, out)`. No other library accepts an argument in that
+ * place, so one there is an output buffer whatever the receiver's library.
+ */
+function hasPositionalOut(operation: Operation): boolean {
+  const outIndex = operation.op === 'clamp' ? 2 : 1;
+  return operation.rest.length > outIndex;
 }
 
 function calleeName(model: Model, operation: Operation): string {

@@ -16,9 +16,9 @@
 import type { Node } from 'web-tree-sitter';
 import { t } from '../engine/l10n';
 import type { Model, Operation } from '../engine/model';
-import { callParts } from '../engine/syntax';
+import { callParts, numberValue } from '../engine/syntax';
 import type { Fix, Rule } from '../engine/types';
-import { dependsOn, mentionsOperation } from '../engine/values';
+import { dependsOn } from '../engine/values';
 import { AUTODIFF_LIBRARIES, operandText } from '../precision/expressions';
 
 const CLIPPING_OPERATIONS = ['clamp', 'clamp_min', 'clamp_max', 'minimum', 'maximum'];
@@ -65,8 +65,40 @@ function isComputedCosine(model: Model, node: Node): boolean {
     const name = call ? model.qualifiedName(call.callee) : null;
     if (name?.endsWith('cosine_similarity') || name?.endsWith('.normalize')) return true;
     const division = model.arithmetic(value);
-    return division?.operator === '/' && mentionsOperation(model, division.right, ['norm', 'sqrt']);
+    return division?.operator === '/' && isLength(model, division.right);
   });
+}
+
+const LENGTH_FUNCTION_NAME = /norm|magnitude/i;
+
+/**
+ * True when a denominator is a vector length: a library norm or hypot, a local function named
+ * like one, or the square root of squares, a dot product or a sum. A square root of anything else
+ * (`x / sqrt(2n + 1)`) is a scale, not a length.
+ */
+function isLength(model: Model, node: Node, depth = 0): boolean {
+  if (depth > 6) return false;
+  const value = model.resolve(node);
+  const operation = model.operation(value);
+  if (operation?.op === 'norm' || operation?.qualified?.endsWith('.hypot')) return true;
+  if (operation?.op === 'sqrt' && operation.input) {
+    return dependsOn(model, operation.input, (inner) => isSquareOrProduct(model, inner));
+  }
+  const call = callParts(value);
+  if (call?.callee.type === 'identifier' && LENGTH_FUNCTION_NAME.test(call.callee.text)) {
+    return true;
+  }
+  return value.namedChildren.some((child) => child !== null && isLength(model, child, depth + 1));
+}
+
+function isSquareOrProduct(model: Model, value: Node): boolean {
+  const arithmetic = model.arithmetic(value);
+  if (arithmetic?.operator === '**') return model.source(arithmetic.right) === '2';
+  if (arithmetic?.operator === '*') {
+    return numberValue(arithmetic.left) === null && numberValue(arithmetic.right) === null;
+  }
+  const operation = model.operation(value);
+  return operation !== null && ['square', 'dot', 'einsum', 'matmul', 'sum'].includes(operation.op);
 }
 
 /** Clipped, or bounded by `min`/`max` on one side at least. */

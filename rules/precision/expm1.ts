@@ -13,6 +13,7 @@
 import type { Node } from 'web-tree-sitter';
 import { t } from '../engine/l10n';
 import type { Model, Operation } from '../engine/model';
+import { numberValue } from '../engine/syntax';
 import type { Fix, Rule } from '../engine/types';
 import { stableBetween } from '../engine/values';
 import { isOne, negation, replaceValue, siblingCall } from './expressions';
@@ -65,6 +66,8 @@ export const expm1: Rule = {
 function plainExp(model: Model, node: Node): Operation | null {
   const exp = model.operationOf(node);
   if (!exp || exp.op !== 'exp' || exp.rest.length > 0) return null;
+  // `exp(2) - 1` is a constant: its argument is not small, and nothing varies.
+  if (exp.input && numberValue(exp.input) !== null) return null;
   return [...exp.call.keywords.keys()].every((key) => key === 'name') ? exp : null;
 }
 
