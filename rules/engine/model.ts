@@ -642,6 +642,8 @@ export class Model {
   private isModuleLike(node: Node): boolean {
     const inner = unwrap(node);
     if (this.qualifiedName(inner) !== null) return true;
+    // `self.softmax(x)` and `this.exp(v)` call the object's own methods, not tensor operations.
+    if (inner.type === 'this' || (this.dialect === 'python' && inner.text === 'self')) return true;
     return inner.type === 'identifier' && /^[A-Z]/.test(inner.text) && this.dialect === 'ts';
   }
 
