@@ -17,7 +17,8 @@
 
 import type { Node } from 'web-tree-sitter';
 import { t } from '../engine/l10n';
-import type { Model, Operation } from '../engine/model';
+import type { Model } from '../engine/model';
+import { activationOf, type Activation } from './activations';
 import { unwrap } from '../engine/syntax';
 import type { Fix, Rule, TextEdit } from '../engine/types';
 import { stableBetween } from '../engine/values';
@@ -44,7 +45,7 @@ export const bceOnSigmoid: Rule = {
         const loss = lossCallAt(model, node);
         if (!loss?.prediction || (loss.kind !== 'binary' && loss.kind !== 'keras-binary')) return;
         if (loss.kind === 'keras-binary' && fromLogits(loss).value) return;
-        const sigmoid = model.operationOf(loss.prediction);
+        const sigmoid = activationOf(model, loss.prediction);
         if (sigmoid?.op !== 'sigmoid' || !sigmoid.input) return;
 
         context.report({
@@ -68,7 +69,7 @@ export const bceOnSigmoid: Rule = {
   },
 };
 
-function buildFixes(model: Model, loss: LossCall, sigmoid: Operation): Fix[] {
+function buildFixes(model: Model, loss: LossCall, sigmoid: Activation): Fix[] {
   if (!loss.prediction || !sigmoid.input) return [];
   if (!stableBetween(model, sigmoid.input, loss.node)) return [];
   const logits = model.source(sigmoid.input);

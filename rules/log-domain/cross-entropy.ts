@@ -10,6 +10,7 @@ import type { Node } from 'web-tree-sitter';
 import type { Model, Operation } from '../engine/model';
 import { axisArgument, probabilityLike } from '../engine/values';
 import { unaryParts, unwrap } from '../engine/syntax';
+import { activationOf } from './activations';
 import { isOne, logOperation } from './stable-forms';
 
 export interface CrossEntropyShape {
@@ -203,7 +204,7 @@ export function ng204Owns(model: Model, shape: CrossEntropyShape): boolean {
   if (shape.kind === 'binary') return true;
   const probability = shape.logs[0].input;
   if (!probability || !shape.reduction) return false;
-  const producer = model.operationOf(probability);
+  const producer = activationOf(model, probability);
   if (producer?.op === 'softmax') return axisArgument(shape.reduction) !== null;
   // With nothing else saying that p is a probability, the minus sign is what makes the sum a
   // cross-entropy: `sum((alpha - 1) * log(x))`, a log-density, is not one.

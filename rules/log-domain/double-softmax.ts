@@ -15,6 +15,7 @@ import { t } from '../engine/l10n';
 import { unwrap } from '../engine/syntax';
 import type { Rule } from '../engine/types';
 import { stableBetween } from '../engine/values';
+import { activationOf } from './activations';
 import { lossCallAt } from './loss-calls';
 
 export const doubleSoftmax: Rule = {
@@ -40,7 +41,7 @@ export const doubleSoftmax: Rule = {
         if (loss.kind !== 'cross-entropy' && loss.kind !== 'softmax-cross-entropy-with-logits') {
           return;
         }
-        const softmax = model.operationOf(loss.prediction);
+        const softmax = activationOf(model, loss.prediction);
         if (softmax?.op !== 'softmax' || !softmax.input) return;
         const prediction = loss.prediction;
         const logits = softmax.input;

@@ -19,10 +19,11 @@ import type { Model } from '../engine/model';
 import { callParts, memberParts, stringValue, unwrap, type CallParts } from '../engine/syntax';
 import type { Fix, Rule, TextEdit } from '../engine/types';
 import { stableBetween } from '../engine/values';
+import { activationOf as probabilityProducer } from './activations';
 import { appendKeyword } from './bce-on-sigmoid';
 import { fromLogits, lossCallAt } from './loss-calls';
 
-type Activation = 'softmax' | 'sigmoid' | 'linear' | 'other';
+type LayerActivation = 'softmax' | 'sigmoid' | 'linear' | 'other';
 
 const STRING_LOSSES: Record<string, string> = {
   categorical_crossentropy: 'CategoricalCrossentropy',
@@ -59,7 +60,7 @@ export const kerasFromLogits: Rule = {
     function checkLossCall(node: Node): void {
       const loss = lossCallAt(model, node);
       if (!loss?.prediction || !loss.kind.startsWith('keras') || !fromLogits(loss).value) return;
-      const activation = model.operationOf(loss.prediction);
+      const activation = probabilityProducer(model, loss.prediction);
       if (activation?.op !== 'softmax' && activation?.op !== 'sigmoid') return;
       if (!activation.input) return;
       const prediction = loss.prediction;
@@ -182,24 +183,24 @@ function lossSetting(model: Model, argument: Node): LossSetting | null {
 }
 
 /** The activation of the last layer of a Sequential model or a functional keras.Model. */
-function lastActivation(model: Model, modelExpression: Node): Activation | null {
+function lastActivation(model: Model, modelExpression: Node): LayerActivation | null {
   const value = model.resolve(modelExpression);
   const call = callParts(value);
   if (!call) return null;
   const qualified = model.qualifiedName(call.callee) ?? '';
   if (/\.Sequential$/.test(qualified)) {
     const added = lastAddedLayer(model, modelExpression);
-    if (added) return activationOf(model, added);
+    if (added) return layerActivation(model, added);
     const list = call.args[0] ?? call.keywords.get('layers');
     const layers = list ? unwrap(list).namedChildren.filter((child) => child !== null) : [];
     const last = layers[layers.length - 1];
-    return last ? activationOf(model, last) : null;
+    return last ? layerActivation(model, last) : null;
   }
   if (/\.(Model|models\.Model)$/.test(qualified)) {
     const outputs = call.keywords.get('outputs') ?? call.args[1];
     if (!outputs) return null;
     const applied = callParts(model.resolve(outputs));
-    return applied ? activationOf(model, applied.callee) : null;
+    return applied ? layerActivation(model, applied.callee) : null;
   }
   return null;
 }
@@ -218,7 +219,7 @@ function lastAddedLayer(model: Model, modelExpression: Node): Node | null {
   return last;
 }
 
-function activationOf(model: Model, layer: Node): Activation {
+function layerActivation(model: Model, layer: Node): LayerActivation {
   const call = callParts(unwrap(layer));
   if (!call) return 'other';
   const qualified = model.qualifiedName(call.callee) ?? '';
@@ -229,7 +230,7 @@ function activationOf(model: Model, layer: Node): Activation {
   return namedActivation(model, call.keywords.get('activation') ?? call.args[1] ?? null);
 }
 
-function namedActivation(model: Model, node: Node | null): Activation {
+function namedActivation(model: Model, node: Node | null): LayerActivation {
   if (!node) return 'linear';
   const text = stringValue(node) ?? model.qualifiedName(node) ?? unwrap(node).text;
   const name = text.slice(text.lastIndexOf('.') + 1).toLowerCase();

@@ -19,6 +19,7 @@ import type { Operation } from '../engine/model';
 import { unwrap } from '../engine/syntax';
 import type { Fix, Rule } from '../engine/types';
 import { stableBetween } from '../engine/values';
+import { activationOf, activationReads, type Activation } from './activations';
 import { ownedByCrossEntropy } from './cross-entropy';
 import { complementedSigmoid, logOperation, logSigmoidOf } from './stable-forms';
 
@@ -42,7 +43,7 @@ export const logOfSigmoid: Rule = {
       call(node: Node) {
         const log = logOperation(model, node);
         if (!log?.input) return;
-        const direct = model.operationOf(log.input);
+        const direct = activationOf(model, log.input);
         const sigmoid = direct?.op === 'sigmoid' ? direct : complementedSigmoid(model, log.input);
         if (!sigmoid || ownedByCrossEntropy(model, log)) return;
         const complement = sigmoid !== direct;
@@ -65,8 +66,8 @@ export const logOfSigmoid: Rule = {
       },
     };
 
-    function buildFixes(log: Operation, sigmoid: Operation, complement: boolean): Fix[] {
-      if (!sigmoid.input || !stableBetween(model, sigmoid.input, log.node)) return [];
+    function buildFixes(log: Operation, sigmoid: Activation, complement: boolean): Fix[] {
+      if (!sigmoid.input || !stableBetween(model, activationReads(sigmoid), log.node)) return [];
       const stable = logSigmoidOf(model, sigmoid, complement);
       if (!stable) return [];
       return [

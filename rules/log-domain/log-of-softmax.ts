@@ -19,6 +19,7 @@ import { t } from '../engine/l10n';
 import { unwrap } from '../engine/syntax';
 import type { Rule } from '../engine/types';
 import { stableBetween } from '../engine/values';
+import { activationOf, activationReads } from './activations';
 import { ownedByCrossEntropy } from './cross-entropy';
 import { logOperation, logSoftmaxOf } from './stable-forms';
 
@@ -42,7 +43,7 @@ export const logOfSoftmax: Rule = {
       call(node: Node) {
         const log = logOperation(model, node);
         if (!log?.input) return;
-        const softmax = model.operationOf(log.input);
+        const softmax = activationOf(model, log.input);
         if (softmax?.op !== 'softmax' || ownedByCrossEntropy(model, log)) return;
 
         const throughVariable = unwrap(log.input).id !== softmax.node.id;
@@ -55,8 +56,7 @@ export const logOfSoftmax: Rule = {
             ? [{ node: softmax.node, message: t('The softmax is computed here.') }]
             : [],
           fixes: () => {
-            const argumentList = softmax.call.argumentList;
-            if (!argumentList || !stableBetween(model, argumentList, log.node)) return [];
+            if (!stableBetween(model, activationReads(softmax), log.node)) return [];
             const stable = logSoftmaxOf(model, softmax);
             if (!stable) return [];
             return [

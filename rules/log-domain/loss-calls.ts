@@ -6,7 +6,8 @@
 
 import type { Node } from 'web-tree-sitter';
 import type { Model } from '../engine/model';
-import { callParts, memberParts, unwrap, type CallParts } from '../engine/syntax';
+import { callParts, unwrap, type CallParts } from '../engine/syntax';
+import { constructorOf } from './objects';
 
 export type LossKind =
   | 'binary'
@@ -66,46 +67,6 @@ function kindOf(qualified: string): LossKind | null {
       return 'softmax-cross-entropy-with-logits';
     }
     return KERAS_LOSSES[last] ?? null;
-  }
-  return null;
-}
-
-/** Attribute assignments of the file (`self.criterion = nn.BCELoss()`), by their target text. */
-const attributeCache = new WeakMap<Model, Map<string, Node | null>>();
-
-function attributeValue(model: Model, target: string): Node | null {
-  let values = attributeCache.get(model);
-  if (!values) {
-    values = new Map();
-    const assignments = [
-      ...model.root.descendantsOfType('assignment'),
-      ...model.root.descendantsOfType('assignment_expression'),
-      ...model.root.descendantsOfType('public_field_definition'),
-    ];
-    for (const assignment of assignments) {
-      const left =
-        assignment?.childForFieldName('left') ?? assignment?.childForFieldName('name') ?? null;
-      const right =
-        assignment?.childForFieldName('right') ?? assignment?.childForFieldName('value') ?? null;
-      if (!left || !right || !memberParts(left)) continue;
-      // Two different values for one attribute leave it unknown.
-      const previous = values.get(left.text);
-      values.set(left.text, previous === undefined || previous?.text === right.text ? right : null);
-    }
-    attributeCache.set(model, values);
-  }
-  return values.get(target) ?? null;
-}
-
-/** The constructor call behind a loss object: inline, through a variable or an attribute. */
-function constructorOf(model: Model, callee: Node): { node: Node; inline: boolean } | null {
-  const inner = unwrap(callee);
-  if (callParts(inner)) return { node: inner, inline: true };
-  const resolved = model.resolve(inner);
-  if (resolved.id !== inner.id && callParts(resolved)) return { node: resolved, inline: false };
-  if (memberParts(inner)) {
-    const value = attributeValue(model, inner.text);
-    if (value && callParts(unwrap(value))) return { node: unwrap(value), inline: false };
   }
   return null;
 }

@@ -26,6 +26,7 @@ import type { Model, Operation } from '../engine/model';
 import { unaryParts, unwrap } from '../engine/syntax';
 import type { Fix, Rule, TextEdit } from '../engine/types';
 import { axisArgument, hasFloor, stableBetween } from '../engine/values';
+import { activationOf, activationReads, type Activation } from './activations';
 import { crossEntropyAround, ng204Owns, type CrossEntropyShape } from './cross-entropy';
 import {
   flooredText,
@@ -83,18 +84,16 @@ export const manualCrossEntropy: Rule = {
 };
 
 /** The softmax (categorical) or sigmoid (binary) that produced p, when it is in reach. */
-function producerOf(model: Model, shape: CrossEntropyShape): Operation | null {
+function producerOf(model: Model, shape: CrossEntropyShape): Activation | null {
   const probability = shape.logs[0].input;
   if (!probability) return null;
-  const producer = model.operationOf(probability);
+  const producer = activationOf(model, probability);
   const wanted = shape.kind === 'categorical' ? 'softmax' : 'sigmoid';
   if (producer?.op !== wanted || !producer.input) return null;
-  return stableBetween(model, producer.call.argumentList ?? producer.input, shape.top)
-    ? producer
-    : null;
+  return stableBetween(model, activationReads(producer), shape.top) ? producer : null;
 }
 
-function buildFixes(model: Model, shape: CrossEntropyShape, producer: Operation | null): Fix[] {
+function buildFixes(model: Model, shape: CrossEntropyShape, producer: Activation | null): Fix[] {
   if (!producer) return floorFix(model, shape);
   const library = libraryLossFix(model, shape, producer);
   const inPlace = logDomainFix(model, shape, producer);
@@ -102,7 +101,7 @@ function buildFixes(model: Model, shape: CrossEntropyShape, producer: Operation 
 }
 
 /** The whole expression replaced by the library loss on the logits, when it is exact. */
-function libraryLossFix(model: Model, shape: CrossEntropyShape, producer: Operation): Fix | null {
+function libraryLossFix(model: Model, shape: CrossEntropyShape, producer: Activation): Fix | null {
   const logits = producer.input ? model.source(producer.input) : null;
   const target = model.source(shape.target);
   if (!logits) return null;
@@ -169,7 +168,7 @@ function reference(model: Model, qualified: string, args: string): Rewrite {
 
 function binaryLossCall(
   model: Model,
-  producer: Operation,
+  producer: Activation,
   logits: string,
   target: string,
 ): Rewrite | null {
@@ -198,14 +197,14 @@ function binaryLossCall(
 function categoricalLossCall(
   model: Model,
   shape: CrossEntropyShape,
-  producer: Operation,
+  producer: Activation,
   logits: string,
   target: string,
 ): Rewrite | null {
   const reduction = shape.reduction;
   if (!reduction || reduction.op !== 'sum' || hasExtraArguments(reduction)) return null;
   const sumAxis = axisArgument(reduction);
-  const softmaxAxis = axisArgument(producer);
+  const softmaxAxis = producer.axis;
   if (!sumAxis) return null;
   const sumAxisText = model.source(sumAxis);
   const softmaxAxisText = softmaxAxis ? model.source(softmaxAxis) : defaultAxis(producer);
@@ -228,7 +227,7 @@ function categoricalLossCall(
   return null;
 }
 
-function defaultAxis(producer: Operation): string | null {
+function defaultAxis(producer: Activation): string | null {
   return ['tensorflow', 'jax', 'tfjs'].includes(producer.library) ? '-1' : null;
 }
 
@@ -244,7 +243,7 @@ function hasExtraArguments(reduction: Operation): boolean {
 }
 
 /** log(p) → log_softmax(z), or log(p) and log(1 - p) → log-sigmoid of z and of -z. */
-function logDomainFix(model: Model, shape: CrossEntropyShape, producer: Operation): Fix | null {
+function logDomainFix(model: Model, shape: CrossEntropyShape, producer: Activation): Fix | null {
   const edits: TextEdit[] = [];
   let name: string;
   if (shape.kind === 'categorical') {

@@ -16,6 +16,7 @@ import { t } from '../engine/l10n';
 import { unwrap } from '../engine/syntax';
 import type { Rule } from '../engine/types';
 import { stableBetween } from '../engine/values';
+import { activationOf, activationReads } from './activations';
 import { lossCallAt } from './loss-calls';
 import { logSoftmaxOf } from './stable-forms';
 
@@ -39,7 +40,7 @@ export const nllOnSoftmax: Rule = {
       call(node: Node) {
         const loss = lossCallAt(model, node);
         if (loss?.kind !== 'nll' || !loss.prediction) return;
-        const softmax = model.operationOf(loss.prediction);
+        const softmax = activationOf(model, loss.prediction);
         if (softmax?.op !== 'softmax') return;
         const prediction = loss.prediction;
 
@@ -53,8 +54,7 @@ export const nllOnSoftmax: Rule = {
               ? []
               : [{ node: softmax.node, message: t('The softmax is computed here.') }],
           fixes: () => {
-            const argumentList = softmax.call.argumentList;
-            if (!argumentList || !stableBetween(model, argumentList, loss.node)) return [];
+            if (!stableBetween(model, activationReads(softmax), loss.node)) return [];
             const stable = logSoftmaxOf(model, softmax);
             if (!stable) return [];
             return [

@@ -7,6 +7,7 @@ import type { Node } from 'web-tree-sitter';
 import type { Model, Operation } from '../engine/model';
 import { ancestors, unaryParts, unwrap } from '../engine/syntax';
 import type { TextEdit } from '../engine/types';
+import { activationOf, type Activation } from './activations';
 
 /** A call and the import it may need, ready to become a fix. */
 export interface Rewrite {
@@ -69,7 +70,9 @@ function rewrite(model: Model, candidates: string[], args: string): Rewrite {
  * the same: `F.softmax(z, dim=1)` → `F.log_softmax(z, dim=1)`, `z.softmax(-1)` →
  * `z.log_softmax(-1)`, `tf.softmax(z)` → `tf.logSoftmax(z)`.
  */
-export function logSoftmaxOf(model: Model, softmax: Operation): Rewrite | null {
+export function logSoftmaxOf(model: Model, activation: Activation): Rewrite | null {
+  const softmax = activation.operation;
+  if (!softmax) return moduleLogSoftmax(model, activation);
   const args = softmax.call.argumentList ? model.source(softmax.call.argumentList) : null;
   if (!args) return null;
   const methodName = softmax.library === 'tfjs' ? 'logSoftmax' : 'log_softmax';
@@ -92,6 +95,19 @@ export function logSoftmaxOf(model: Model, softmax: Operation): Rewrite | null {
   return rewrite(model, candidates, args);
 }
 
+/** `nn.Softmax(dim=1)(z)` → `F.log_softmax(z, dim=1)`; a Keras Softmax layer → `tf.nn.log_softmax`. */
+function moduleLogSoftmax(model: Model, activation: Activation): Rewrite | null {
+  if (!activation.input) return null;
+  const input = model.source(activation.input);
+  const torch = activation.library === 'torch';
+  const keyword = torch ? 'dim' : 'axis';
+  const axis = activation.axis ? `, ${keyword}=${model.source(activation.axis)}` : '';
+  const candidates = torch
+    ? ['torch.nn.functional.log_softmax', 'torch.log_softmax']
+    : ['tensorflow.nn.log_softmax', 'keras.ops.log_softmax'];
+  return rewrite(model, candidates, `(${input}${axis})`);
+}
+
 /** The log-sigmoid function of each library, for a call on a sigmoid's input. */
 const LOG_SIGMOID: Partial<Record<Operation['library'], string>> = {
   torch: 'torch.nn.functional.logsigmoid',
@@ -106,7 +122,7 @@ const LOG_SIGMOID: Partial<Record<Operation['library'], string>> = {
  * `log(sigmoid(x))` as a log-sigmoid of `x` in the sigmoid's library, or of `-x` for
  * `log(1 - sigmoid(x))` (`1 - sigmoid(x)` is `sigmoid(-x)`).
  */
-export function logSigmoidOf(model: Model, sigmoid: Operation, negate: boolean): Rewrite | null {
+export function logSigmoidOf(model: Model, sigmoid: Activation, negate: boolean): Rewrite | null {
   if (!sigmoid.input) return null;
   const name = LOG_SIGMOID[sigmoid.library];
   if (!name) return null;
@@ -120,10 +136,10 @@ export function logSigmoidOf(model: Model, sigmoid: Operation, negate: boolean):
  * The sigmoid whose complement a value is: `1 - sigmoid(x)`, `1 - p` with `p = sigmoid(x)`, and
  * `1. - p`.
  */
-export function complementedSigmoid(model: Model, node: Node): Operation | null {
+export function complementedSigmoid(model: Model, node: Node): Activation | null {
   const arithmetic = model.arithmetic(model.resolve(node));
   if (arithmetic?.operator !== '-' || !isOne(arithmetic.left)) return null;
-  const inner = model.operationOf(arithmetic.right);
+  const inner = activationOf(model, arithmetic.right);
   return inner?.op === 'sigmoid' ? inner : null;
 }
 

@@ -21,6 +21,7 @@ import { t } from '../engine/l10n';
 import type { Operation } from '../engine/model';
 import type { Fix, Rule } from '../engine/types';
 import { hasFloor, probabilityLike } from '../engine/values';
+import { activationOf } from './activations';
 import { ownedByCrossEntropy } from './cross-entropy';
 import { complementedSigmoid, flooredText, logOperation, maskedByWhere } from './stable-forms';
 
@@ -69,7 +70,7 @@ export const unguardedLogProbability: Rule = {
     /** Logs that NG201, NG202 or NG204 report, and logs masked by a `where`. */
     function coveredElsewhere(log: Operation): boolean {
       if (!log.input) return true;
-      const producer = model.operationOf(log.input);
+      const producer = activationOf(model, log.input);
       if (producer?.op === 'softmax' || producer?.op === 'sigmoid') return true;
       if (complementedSigmoid(model, log.input)) return true;
       return ownedByCrossEntropy(model, log) || maskedByWhere(model, log);
