@@ -19,6 +19,9 @@
 // probability. A sum over every element of log(softmax) is left to NG201, and a log of a
 // probability recognised on its own (such as a parameter named `probs`) to NG203, whose fixes
 // repair the log in place. `ng204Owns` in cross-entropy.ts is the one place that decides.
+//
+// FIXME: a product kept in a variable and reduced later (`t = y * log(p)`, then `-t.sum(1)`) is
+// not read as one cross-entropy; the log inside is then reported by NG201 or NG203 alone.
 
 import type { Node } from 'web-tree-sitter';
 import { t } from '../engine/l10n';
