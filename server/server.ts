@@ -60,9 +60,15 @@ let publisher: Publisher;
 
 // Lifecycle.
 connection.onInitialize(async (params) => {
-  const result = await initialize(session, params);
-  publisher = new Publisher(session);
-  return result;
+  try {
+    const result = await initialize(session, params);
+    publisher = new Publisher(session);
+    return result;
+  } catch (error) {
+    // Without parsers the server cannot work: the client is told through the failed request.
+    log.error('initialize failed.', error);
+    throw error;
+  }
 });
 connection.onInitialized(
   log.guard(

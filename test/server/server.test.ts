@@ -255,6 +255,28 @@ describe('language server', () => {
     await client.close(uri);
   });
 
+  test('a document over 2 MB is not analysed; the log says so and the server carries on', async () => {
+    const uri = 'file:///work/sample/huge.py';
+    const text = `${SOFTMAX}${'# padding\n'.repeat(230_000)}`;
+    const published = client.nextDiagnostics(uri);
+    await client.open(uri, text);
+    assert.deepEqual((await published).diagnostics, []);
+    assert.ok(client.logs.some((log) => log.type === 2 && log.message.includes('huge.py')));
+    await client.close(uri);
+  });
+
+  test('documents in languages NaN Guard does not read are not followed', async () => {
+    const uri = 'file:///work/sample/notes.txt';
+    await client.open(uri, 'np.exp(x) / np.exp(x).sum()', 'plaintext');
+    const actions = await client.request<CodeAction[]>('textDocument/codeAction', {
+      textDocument: { uri },
+      range: { start: { line: 0, character: 0 }, end: { line: 0, character: 1 } },
+      context: { diagnostics: [] },
+    });
+    assert.deepEqual(actions, []);
+    assert.equal(client.latestDiagnostics.has(uri), false);
+  });
+
   test('closing a document clears its diagnostics', async () => {
     const uri = 'file:///work/sample/closed.py';
     const opened = client.nextDiagnostics(uri);

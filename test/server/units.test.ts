@@ -10,10 +10,13 @@ import { allRules } from '../../rules';
 import { analyzeText } from '../../rules/engine/engine';
 import { initParsers, parse } from '../../rules/engine/parser';
 import type { Finding } from '../../rules/engine/types';
+import type { RemoteConsole } from 'vscode-languageserver';
 import { DocumentStore } from '../../server/documents';
 import { fixAll, minimalEdit } from '../../server/fixAll';
+import { Logger } from '../../server/logger';
 import { findingsOfCell, joinNotebook } from '../../server/notebooks';
 import { DEFAULT_SETTINGS } from '../../server/protocol';
+import { readSourceFile } from '../../server/scan';
 import { normaliseSettings, policyFor } from '../../server/settings';
 import { ignoreFileEdit, ignoreLineEdit } from '../../server/suppressionEdits';
 import { applyEdits, SOFTMAX, SOFTMAX_FIXED } from './support/documents';
@@ -268,5 +271,72 @@ describe('notebook cells', () => {
     assert.equal(fixed[2], 'def f(x):');
     assert.match(fixed[3], /^ {4}return (scipy\.special\.)?softmax\(x\)$/);
     assert.deepEqual(findingsOfCell(findings, joined, 0, cells[0].text), []);
+  });
+});
+
+describe('reading files for the scan', () => {
+  test('too large, binary, non-UTF-8 and vanished files are skipped with a reason', async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'nanguard-read-'));
+    try {
+      const write = (name: string, content: string | Buffer) => {
+        fs.writeFileSync(path.join(root, name), content);
+        return path.join(root, name);
+      };
+      assert.deepEqual(await readSourceFile(write('ok.py', '\ufeffx = 1\n')), { text: 'x = 1\n' });
+      assert.deepEqual(await readSourceFile(write('big.py', 'x'.repeat(2 * 1024 * 1024 + 1))), {
+        reason: 'larger than 2 MB',
+      });
+      assert.deepEqual(await readSourceFile(write('bin.py', Buffer.from([0x78, 0, 0x79]))), {
+        reason: 'binary file',
+      });
+      assert.deepEqual(await readSourceFile(write('latin.py', Buffer.from([0x63, 0xe9, 0x0a]))), {
+        reason: 'not valid UTF-8',
+      });
+      assert.deepEqual(await readSourceFile(path.join(root, 'gone.py')), {
+        reason: 'vanished during the scan',
+      });
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('logger', () => {
+  function recordingLogger(): { logger: Logger; lines: string[] } {
+    const lines: string[] = [];
+    const record = (message: string) => lines.push(message);
+    const console = { error: record, warn: record, info: record, log: record };
+    return { logger: new Logger(console as unknown as RemoteConsole), lines };
+  }
+
+  test('a rule failure is logged once per rule and file, with its stack', () => {
+    const { logger, lines } = recordingLogger();
+    const error = new Error('boom');
+    logger.ruleFailure('NG101', 'a.py', error);
+    logger.ruleFailure('NG101', 'a.py', error);
+    logger.ruleFailure('NG101', 'b.py', error);
+    assert.equal(lines.length, 2);
+    assert.match(lines[0], /Rule NG101 failed on a\.py[\s\S]*Error: boom\n\s+at /);
+  });
+
+  test('a guarded handler that throws is logged and answers its fallback', async () => {
+    const { logger, lines } = recordingLogger();
+    const handler = logger.guard(
+      'hover',
+      (): string => {
+        throw new Error('broken');
+      },
+      'fallback',
+    );
+    assert.equal(await handler(), 'fallback');
+    assert.match(lines[0], /^hover failed\.\nError: broken/);
+  });
+
+  test('debug lines appear only at the debug level', () => {
+    const { logger, lines } = recordingLogger();
+    logger.debug('hidden');
+    logger.setLevel('debug');
+    logger.debug('shown');
+    assert.deepEqual(lines, ['shown']);
   });
 });
