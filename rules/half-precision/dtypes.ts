@@ -197,6 +197,10 @@ export function autocastPrecision(model: Model, node: Node): Precision | null {
   if (!call) return null;
   const qualified = model.qualifiedName(call.callee);
   if (!qualified || !AUTOCAST.has(qualified)) return null;
+  // `autocast(**settings)`: the dtype is decided elsewhere.
+  if (call.argumentList?.namedChildren.some((child) => child?.type === 'dictionary_splat')) {
+    return null;
+  }
   const enabled = call.keywords.get('enabled');
   if (enabled && (enabled.text === 'False' || enabled.text === 'false')) return null;
   const dtype = call.keywords.get('dtype');

@@ -20,6 +20,7 @@ import { t } from '../engine/l10n';
 import type { Library, Model } from '../engine/model';
 import { callParts, memberParts, numberValue, unwrap } from '../engine/syntax';
 import type { Fix, Rule, TextEdit } from '../engine/types';
+import { calleeLastName } from '../training-loop/gradient-steps';
 import { autocastPrecision, dtypePrecision, enclosingAutocast } from './dtypes';
 
 /** Below 2^-25, `1 - eps` rounds to 1.0 in float32. */
@@ -33,12 +34,34 @@ const FLOAT32_LIBRARIES: Library[] = ['torch', 'tensorflow', 'jax', 'tfjs'];
 const UNDER_SINGULARITY = new Set(['sqrt', 'rsqrt', 'log', 'log2', 'log10', 'div', 'pow']);
 const ELEMENTWISE = new Set(['sigmoid', 'softmax', 'exp', 'tanh', 'abs', 'sqrt']);
 
+/** The calls this rule reads: tensor sums and differences, floors, and autocast. */
+const RELEVANT_CALLS = new Set([
+  'add',
+  'sub',
+  'subtract',
+  'clamp',
+  'clamp_',
+  'clip',
+  'clip_',
+  'clamp_min',
+  'clamp_min_',
+  'clip_by_value',
+  'clipByValue',
+  'maximum',
+  'autocast',
+]);
+
+/** Attribute names that can say the file computes in float16 or float32. */
+const DTYPE_ATTRIBUTES = new Set(['float16', 'half', 'float32']);
+
 type Hazard = 'one-minus' | 'fp16-floor' | 'tfjs-floor';
 
 interface Candidate {
   hazard: Hazard;
   /** The node the finding points at. */
   node: Node;
+  /** The expression that uses the epsilon: its function decides the working precision. */
+  site: Node;
   /** The node the fix replaces with the dtype's epsilon. */
   replaced: Node;
   /** A tensor whose dtype the epsilon should follow, when one is at hand. */
@@ -64,21 +87,26 @@ export const epsilonBelowResolution: Rule = {
   create(context) {
     const { model } = context;
     const candidates: Candidate[] = [];
-    let halfEvidence = false;
+    /** Functions (and the module) whose own code says it computes in float16. */
+    const halfScopes = new Set<number>();
     let lowPrecisionNumpy = false;
     return {
       binary: (node) => inspectArithmetic(node),
       call: (node) => {
+        const name = calleeLastName(node);
+        if (name === null || !RELEVANT_CALLS.has(name)) return;
         inspectArithmetic(node);
         inspectCall(node);
-        if (autocastPrecision(model, node) === 'half') halfEvidence = true;
+        if (name === 'autocast' && autocastPrecision(model, node) === 'half') noteHalf(node);
       },
       memberAccess: (node) => {
+        const property = node.childForFieldName('attribute') ?? node.childForFieldName('property');
+        if (!property || !DTYPE_ATTRIBUTES.has(property.text)) return;
         const precision = dtypePrecision(model, node);
         const qualified = model.qualifiedName(node);
         const isHalfCall =
           memberParts(node)?.property === 'half' && node.parent?.type === 'call' && !qualified;
-        if (precision === 'half' || isHalfCall) halfEvidence = true;
+        if (precision === 'half' || isHalfCall) noteHalf(node);
         if (qualified === 'numpy.float32' || qualified === 'numpy.float16')
           lowPrecisionNumpy = true;
       },
@@ -92,6 +120,22 @@ export const epsilonBelowResolution: Rule = {
       },
     };
 
+    function noteHalf(node: Node): void {
+      halfScopes.add(enclosingFunction(node).id);
+    }
+
+    /**
+     * True when the function around `site` (or one enclosing it) computes in float16, or the
+     * module does at its top level (`model = Net().half()` makes every forward float16).
+     */
+    function computesInHalf(site: Node): boolean {
+      for (let scope: Node | null = enclosingFunction(site); scope;) {
+        if (halfScopes.has(scope.id)) return true;
+        scope = scope.parent ? enclosingFunction(scope) : null;
+      }
+      return false;
+    }
+
     function applies(candidate: Candidate): boolean {
       switch (candidate.hazard) {
         case 'one-minus':
@@ -99,7 +143,7 @@ export const epsilonBelowResolution: Rule = {
             FLOAT32_LIBRARIES.some((library) => model.libraries.has(library)) || lowPrecisionNumpy
           );
         case 'fp16-floor':
-          return halfEvidence;
+          return computesInHalf(candidate.site);
         case 'tfjs-floor':
           return true;
       }
@@ -114,6 +158,7 @@ export const epsilonBelowResolution: Rule = {
           candidates.push({
             hazard: 'one-minus',
             node: arithmetic.node,
+            site: arithmetic.node,
             replaced: arithmetic.right,
             tensor: boundedTensor(arithmetic.node),
             library: libraryAt(arithmetic.node),
@@ -136,6 +181,7 @@ export const epsilonBelowResolution: Rule = {
             candidates.push({
               hazard: 'tfjs-floor',
               node: literal,
+              site: arithmetic.node,
               replaced: literal,
               tensor: null,
               library: 'tfjs',
@@ -145,6 +191,7 @@ export const epsilonBelowResolution: Rule = {
           candidates.push({
             hazard: 'fp16-floor',
             node: literal,
+            site: arithmetic.node,
             replaced: operand,
             tensor: other,
             library: libraryAt(arithmetic.node),
@@ -165,6 +212,7 @@ export const epsilonBelowResolution: Rule = {
       candidates.push({
         hazard: 'fp16-floor',
         node: model.resolve(floor),
+        site: node,
         replaced: floor,
         tensor: operation.input,
         library: operation.library,
@@ -225,6 +273,16 @@ function messageFor(hazard: Hazard): string {
         "This epsilon is below float16 resolution: on WebGL backends that compute in half precision it rounds to 0, and sqrt(0) / sqrt(0) or log(0) gives NaN. Use tf.backend().epsilon(), the backend's own epsilon.",
       );
   }
+}
+
+/** The function definition around a node, or the module. */
+function enclosingFunction(node: Node): Node {
+  let current: Node = node;
+  while (current.parent) {
+    current = current.parent;
+    if (current.type === 'function_definition') return current;
+  }
+  return current;
 }
 
 /** The call that has `node` among its arguments (directly or as a keyword value). */

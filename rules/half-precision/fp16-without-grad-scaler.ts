@@ -20,6 +20,7 @@ import type { Model } from '../engine/model';
 import { callParts, memberParts, unwrap } from '../engine/syntax';
 import type { Fix, Rule, TextEdit } from '../engine/types';
 import {
+  calleeLastName,
   gradientEvent,
   linesAfter,
   linesBefore,
@@ -53,13 +54,13 @@ export const fp16WithoutGradScaler: Rule = {
     let scalerInFile = false;
     return {
       call: (node) => {
-        const call = callParts(node);
-        if (!call) return;
-        const name = memberParts(call.callee)?.property ?? call.callee.text;
+        const name = calleeLastName(node);
         if (name === 'GradScaler' || name === 'ShardedGradScaler') scalerInFile = true;
-        if (name === 'scale' && /scaler/i.test(call.callee.text)) scalerInFile = true;
-        if (isWithItem(node) && autocastPrecision(model, node) === 'half') autocasts.push(node);
+        if (name === 'scale' && /scaler/i.test(node.text.slice(0, 40))) scalerInFile = true;
         if (name === 'half' && isModelCast(model, node)) halfModels.push(node);
+        if (name === 'autocast' && isWithItem(node) && autocastPrecision(model, node) === 'half') {
+          autocasts.push(node);
+        }
         const event = gradientEvent(model, node);
         if (event) events.push(event);
       },

@@ -17,6 +17,7 @@ import { t } from '../engine/l10n';
 import type { Model, Operation } from '../engine/model';
 import { callParts, memberParts, stringValue, unaryParts, unwrap } from '../engine/syntax';
 import type { Rule } from '../engine/types';
+import { calleeLastName } from '../training-loop/gradient-steps';
 import { fillSites, finfoReplacement, type FillSite } from './mask-fills';
 
 const INFINITY_NAMES = new Set([
@@ -31,6 +32,7 @@ const INFINITY_NAMES = new Set([
   'Number.POSITIVE_INFINITY',
 ]);
 const NEGATIVE_INFINITY_NAMES = new Set(['numpy.NINF', 'Number.NEGATIVE_INFINITY']);
+const SOFTMAX_NAMES = new Set(['softmax', 'log_softmax', 'logSoftmax']);
 const CAUSAL = new Set(['triu', 'tril', 'band_part', 'triu_', 'tril_']);
 
 export const infMaskSoftmax: Rule = {
@@ -54,6 +56,8 @@ export const infMaskSoftmax: Rule = {
     return {
       call: (node) => {
         collectFills(node);
+        const name = calleeLastName(node);
+        if (name === null || !SOFTMAX_NAMES.has(name)) return;
         const operation = model.operation(node);
         if (operation && (operation.op === 'softmax' || operation.op === 'log_softmax')) {
           softmaxes.push(operation);

@@ -7,6 +7,7 @@ import type { Node } from 'web-tree-sitter';
 import type { Library, Model } from '../engine/model';
 import { callParts, memberParts, unwrap } from '../engine/syntax';
 import type { TextEdit } from '../engine/types';
+import { calleeLastName } from '../training-loop/gradient-steps';
 
 export interface FillSite {
   /** The call (or assignment) that writes the constant. */
@@ -28,9 +29,22 @@ const WHERE_FUNCTIONS = new Set([
   'tfjs.where',
 ]);
 
+const FILL_NAMES = new Set([
+  'masked_fill',
+  'masked_fill_',
+  'where',
+  'fill',
+  'fill_',
+  'full',
+  'new_full',
+  'full_like',
+]);
+
 /** Every constant-fill that a call or a subscript assignment performs. */
 export function fillSites(model: Model, node: Node): FillSite[] {
   if (node.type === 'assignment') return subscriptFill(model, node);
+  const last = calleeLastName(node);
+  if (!last || !FILL_NAMES.has(last)) return [];
   const call = callParts(node);
   if (!call) return [];
   const qualified = model.qualifiedName(call.callee);

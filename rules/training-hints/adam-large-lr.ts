@@ -14,6 +14,7 @@ import type { Node } from 'web-tree-sitter';
 import { t } from '../engine/l10n';
 import { callParts, numberValue } from '../engine/syntax';
 import type { Rule } from '../engine/types';
+import { calleeLastName } from '../training-loop/gradient-steps';
 import { lastSegment, option } from './arguments';
 
 const ADAPTIVE = new Set(['adam', 'adamw', 'nadam', 'radam', 'adamax', 'rmsprop']);
@@ -49,6 +50,8 @@ export const adamLargeLr: Rule = {
     const { model } = context;
     return {
       call: (node) => {
+        const name = calleeLastName(node);
+        if (!name || !ADAPTIVE.has(name.toLowerCase())) return;
         const call = callParts(node);
         const qualified = call ? model.qualifiedName(call.callee) : null;
         if (!call || !qualified || !ADAPTIVE.has(lastSegment(qualified).toLowerCase())) return;

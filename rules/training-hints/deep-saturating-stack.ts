@@ -17,6 +17,7 @@ import { t } from '../engine/l10n';
 import type { Model } from '../engine/model';
 import { callParts, memberParts, stringValue, unwrap } from '../engine/syntax';
 import type { Rule } from '../engine/types';
+import { calleeLastName } from '../training-loop/gradient-steps';
 import { lastSegment, option } from './arguments';
 
 const SATURATING_LAYERS = new Set(['Sigmoid', 'Tanh', 'Hardsigmoid', 'Hardtanh', 'Softsign']);
@@ -42,6 +43,8 @@ export const deepSaturatingStack: Rule = {
     const { model } = context;
     return {
       call: (node) => {
+        const name = calleeLastName(node);
+        if (name !== 'Sequential' && name !== 'sequential') return;
         const layers = sequentialLayers(model, node);
         if (!layers) return;
         const saturating = layers.filter((layer) => isSaturating(model, layer)).length;

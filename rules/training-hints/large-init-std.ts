@@ -18,12 +18,14 @@ import { t } from '../engine/l10n';
 import type { Model } from '../engine/model';
 import { callParts, memberParts, numberValue, unwrap } from '../engine/syntax';
 import type { Rule } from '../engine/types';
+import { calleeLastName } from '../training-loop/gradient-steps';
 import { lastSegment, option } from './arguments';
 
 const LIMIT = 0.5;
 const NORMAL_INIT = new Set(['normal_', 'trunc_normal_', 'normal']);
 const KERAS_NORMAL = new Set(['RandomNormal', 'TruncatedNormal', 'random_normal_initializer']);
 const TFJS_NORMAL = new Set(['randomNormal', 'truncatedNormal']);
+const INIT_NAMES = new Set([...NORMAL_INIT, ...KERAS_NORMAL, ...TFJS_NORMAL]);
 const WEIGHT_NAME = /weight|^w\d*$|^W\w*$|kernel/;
 
 export const largeInitStd: Rule = {
@@ -44,6 +46,8 @@ export const largeInitStd: Rule = {
     const { model } = context;
     return {
       call: (node) => {
+        const name = calleeLastName(node);
+        if (!name || !INIT_NAMES.has(name)) return;
         const std = initStd(model, node);
         if (!std) return;
         const value = numberValue(model.resolve(std));
@@ -89,8 +93,20 @@ function initStd(model: Model, node: Node): Node | null {
   }
   const member = memberParts(call.callee);
   if (!member || member.property !== 'normal_') return null;
-  if (/embed/i.test(member.object.text) || !WEIGHT_NAME.test(member.object.text)) return null;
+  if (/embed/i.test(member.object.text) || !namesWeight(member.object)) return null;
   return call.keywords.get('std') ?? call.args[1] ?? null;
+}
+
+/** `self.fc.weight`, `w.data`, `W`: an attribute or a name that holds weights, not a new tensor. */
+function namesWeight(receiver: Node): boolean {
+  let current = unwrap(receiver);
+  let member = memberParts(current);
+  if (member?.property === 'data') {
+    current = unwrap(member.object);
+    member = memberParts(current);
+  }
+  if (member) return WEIGHT_NAME.test(member.property);
+  return current.type === 'identifier' && WEIGHT_NAME.test(current.text);
 }
 
 /** `torch.randn(n, m) * 2.0` wrapped in `nn.Parameter` or assigned to a weight name. */

@@ -55,8 +55,34 @@ const CLIP_NAME = /^clip_grads?(_norm|_value)?_?$|^clip_gradients?_?$|^clip_grad
 /** Receivers whose `backward(loss)` belongs to a framework that clips by its own configuration. */
 const FRAMEWORK_BACKWARD = /accelerator|fabric|engine|trainer|deepspeed/i;
 
+/**
+ * The last name of a call's callee (`step` in `self.opt.step()`), read without building the
+ * argument list: rules use it to skip the many calls that cannot concern them.
+ */
+export function calleeLastName(node: Node): string | null {
+  // The engine hands one node object to every rule in turn: remember the last answer.
+  if (lastCallee.node !== node) lastCallee = { node, name: readCalleeLastName(node) };
+  return lastCallee.name;
+}
+
+let lastCallee: { node: Node | null; name: string | null } = { node: null, name: null };
+
+function readCalleeLastName(node: Node): string | null {
+  const callee = node.childForFieldName(
+    node.type === 'new_expression' ? 'constructor' : 'function',
+  );
+  if (!callee) return null;
+  if (callee.type === 'identifier') return callee.text;
+  const property = callee.childForFieldName('attribute') ?? callee.childForFieldName('property');
+  return property?.text ?? null;
+}
+
+const EVENT_NAMES = new Set(['backward', 'step', 'unscale_']);
+
 /** Classifies a call as one of the steps of a training loop, or null. */
 export function gradientEvent(model: Model, node: Node): GradientEvent | null {
+  const last = calleeLastName(node);
+  if (!last || (!EVENT_NAMES.has(last) && !CLIP_NAME.test(last))) return null;
   const call = callParts(node);
   if (!call) return null;
   const qualified = model.qualifiedName(call.callee);

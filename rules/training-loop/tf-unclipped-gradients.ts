@@ -17,7 +17,7 @@ import { t } from '../engine/l10n';
 import type { Model } from '../engine/model';
 import { callParts, memberParts, unwrap } from '../engine/syntax';
 import type { Fix, Rule, TextEdit } from '../engine/types';
-import { constructionOf, linesBefore, ownLineStatement } from './gradient-steps';
+import { calleeLastName, constructionOf, linesBefore, ownLineStatement } from './gradient-steps';
 
 const CLIPPING_OPTIONS = ['clipnorm', 'clipvalue', 'global_clipnorm'];
 
@@ -40,6 +40,7 @@ export const tfUnclippedGradients: Rule = {
     const { model } = context;
     return {
       call: (node) => {
+        if (calleeLastName(node) !== 'apply_gradients') return;
         const call = callParts(node);
         const member = call ? memberParts(call.callee) : null;
         if (!call || !member || member.property !== 'apply_gradients') return;
