@@ -202,16 +202,30 @@ export const epsilonBelowResolution: Rule = {
 
     /** `clamp(p, min=1e-8)`, `torch.clamp(x, 1e-8)`, `maximum(x, 1e-8)`: tiny floors in fp16. */
     function inspectCall(node: Node): void {
-      if (model.dialect !== 'python') return;
       const operation = model.operation(node);
       if (!operation || !['clamp', 'clamp_min', 'maximum'].includes(operation.op)) return;
       const floor = operation.call.keywords.get('min') ?? operation.rest[0];
-      if (!floor || inBfloat16(node)) return;
-      const value = numberValue(model.resolve(floor));
-      if (value === null || value <= 0 || value >= FLOAT16_SMALLEST) return;
+      if (!floor) return;
+      const literal = model.resolve(floor);
+      const value = numberValue(literal);
+      if (value === null || value <= 0) return;
+      if (model.dialect === 'ts') {
+        // `tf.clipByValue(p, 1e-8, ...)` before a log: the floor is 0 on float16 backends.
+        if (value >= TFJS_EPSILON || !feedsSingularity(node)) return;
+        candidates.push({
+          hazard: 'tfjs-floor',
+          node: literal,
+          site: node,
+          replaced: literal,
+          tensor: null,
+          library: 'tfjs',
+        });
+        return;
+      }
+      if (value >= FLOAT16_SMALLEST || inBfloat16(node)) return;
       candidates.push({
         hazard: 'fp16-floor',
-        node: model.resolve(floor),
+        node: literal,
         site: node,
         replaced: floor,
         tensor: operation.input,
