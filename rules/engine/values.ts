@@ -138,7 +138,7 @@ export interface Probability {
 }
 
 // JavaScript spells the same names in camelCase (`tokenProbs`, `classProbabilities`).
-const PROBABILITY_NAME =
+export const PROBABILITY_NAME =
   /^(probs?|probabilities|probability|.*_probs?|probs?_.*|likelihoods?|.*_likelihoods?)$|^[a-z]\w*(Probs?|Probabilities|Likelihoods?)$/i;
 
 /**

@@ -18,9 +18,9 @@
 import type { Node } from 'web-tree-sitter';
 import { t } from '../engine/l10n';
 import type { Model, Operation } from '../engine/model';
-import { callParts, memberParts, unwrap } from '../engine/syntax';
+import { callParts, memberParts, numberValue, unwrap } from '../engine/syntax';
 import type { Fix, Rule, TextEdit } from '../engine/types';
-import { probabilityLike, type Probability } from '../engine/values';
+import { PROBABILITY_NAME, probabilityLike, type Probability } from '../engine/values';
 import { isOne, operandText } from '../precision/expressions';
 
 const FIX_TITLE = 'Sum log-probabilities (the result becomes a log-probability)';
@@ -94,14 +94,14 @@ interface Reduction {
 function probabilityReduction(model: Model, node: Node): Reduction | null {
   const operation = model.operation(node);
   if (operation?.op === 'prod' && operation.input) {
-    const probability = probabilityLike(model, operation.input);
+    const probability = probabilityValue(model, operation.input);
     if (!probability) return null;
     return { probability, fixes: () => prodFix(model, operation) };
   }
   const call = callParts(node);
   if (!call) return null;
   if (model.qualifiedName(call.callee) === 'functools.reduce' && call.args.length >= 2) {
-    const probability = probabilityLike(model, call.args[1]);
+    const probability = probabilityValue(model, call.args[1]);
     if (!probability || !isMultiplication(model, call.args[0])) return null;
     const fixes = (): Fix[] =>
       call.args.length === 2 ? [pythonLogSumFix(model, node, call.args[1])] : [];
@@ -109,7 +109,7 @@ function probabilityReduction(model: Model, node: Node): Reduction | null {
   }
   const member = memberParts(call.callee);
   if (model.dialect === 'ts' && member?.property === 'reduce' && call.args.length >= 1) {
-    const probability = probabilityLike(model, member.object);
+    const probability = probabilityValue(model, member.object);
     if (!probability || !isMultiplication(model, call.args[0])) return null;
     const initial = call.args[1];
     if (initial && !isOne(initial)) return null;
@@ -154,7 +154,38 @@ function prodFix(model: Model, operation: Operation): Fix[] {
     edits.push(model.replace(operation.call.callee, sum.text), model.replace(input, logged));
     if (sum.importEdit) edits.push(sum.importEdit);
   }
-  return [logDomainFix(model, operation.node, edits)];
+  const scaled = scaledProduct(model, operation, edits);
+  return [logDomainFix(model, scaled ?? operation.node, edits)];
+}
+
+/** Places where `a * b` can become `log(a) + log(b)` without parentheses. */
+const SUM_SAFE_CONTEXTS = new Set([
+  'parenthesized_expression',
+  'assignment',
+  'return_statement',
+  'argument_list',
+  'keyword_argument',
+  'expression_statement',
+]);
+
+/**
+ * `prior * np.prod(p)` multiplies one more probability in: it becomes
+ * `np.log(prior) + np.sum(np.log(p))`, so that the whole expression is a log-probability. Returns
+ * the product node when it was rewritten.
+ */
+function scaledProduct(model: Model, operation: Operation, edits: TextEdit[]): Node | null {
+  const product = operation.node.parent;
+  const parts = product ? model.arithmetic(product) : null;
+  const operator = product?.childForFieldName('operator');
+  if (!product || !parts || parts.operator !== '*' || !operator || model.dialect !== 'python') {
+    return null;
+  }
+  const other = parts.left.id === operation.node.id ? parts.right : parts.left;
+  if (numberValue(other) !== null || !SUM_SAFE_CONTEXTS.has(product.parent?.type ?? ''))
+    return null;
+  const logged = logCall(model, { ...operation, isMethod: false }, other, edits);
+  edits.push(model.replace(other, logged), model.replace(operator, '+'));
+  return product;
 }
 
 function sumNames(operation: Operation): string[] {
@@ -167,6 +198,12 @@ function sumNames(operation: Operation): string[] {
 
 /** The log of a reduction's input, in the form its library writes it. */
 function logCall(model: Model, operation: Operation, input: Node, edits: TextEdit[]): string {
+  // log(p ** k) = k * log(p): the power itself would underflow before the log sees it.
+  const power = model.arithmetic(unwrap(input));
+  if (power?.operator === '**' && model.dialect === 'python') {
+    const base = logCall(model, operation, power.left, edits);
+    return `${operandText(model, power.right)} * ${base}`;
+  }
   if (operation.isMethod && operation.library !== 'numpy') {
     return `${operandText(model, input)}.log()`;
   }
@@ -310,13 +347,35 @@ function insideLoop(model: Model, node: Node): boolean {
 
 /** A probability factor, including a loop variable that runs over a collection of them. */
 function factorProbability(model: Model, factor: Node): Probability | null {
-  const direct = probabilityLike(model, factor);
+  const direct = probabilityValue(model, factor);
   if (direct) return direct;
   const inner = unwrap(factor);
   if (inner.type !== 'identifier') return null;
   const binding = model.bindingAt(inner);
   if (binding?.kind !== 'loop' || !binding.iterable) return null;
-  return probabilityLike(model, binding.iterable);
+  return probabilityValue(model, binding.iterable);
+}
+
+/**
+ * A probability as the shared question answers it, and two more forms that products meet: an
+ * attribute or an element of one whose name says probabilities (`self.likelihoods[:, word]`), and
+ * a probability raised to a power (`likelihoods ** counts`), which stays in [0, 1].
+ */
+function probabilityValue(model: Model, node: Node, depth = 0): Probability | null {
+  const shared = probabilityLike(model, node);
+  if (shared || depth > 4) return shared;
+  const value = model.resolve(node);
+  const element =
+    value.type === 'subscript' || value.type === 'subscript_expression'
+      ? (value.childForFieldName('value') ?? value.childForFieldName('object'))
+      : value;
+  const member = element ? memberParts(element) : null;
+  if (element && member && PROBABILITY_NAME.test(member.property)) {
+    return { source: 'named', origin: element };
+  }
+  const power = model.arithmetic(value);
+  if (power?.operator === '**') return probabilityValue(model, power.left, depth + 1);
+  return null;
 }
 
 /**
