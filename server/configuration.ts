@@ -19,9 +19,19 @@ export async function loadSettings(session: Session): Promise<void> {
   session.log.debug(`Settings: ${JSON.stringify(session.settings)}`);
 }
 
-export async function settingsChanged(session: Session, publisher: Publisher): Promise<void> {
-  await loadSettings(session);
-  await publisher.republishAll();
+let pendingReload: Promise<void> | null = null;
+
+/**
+ * Re-reads the settings and re-analyses what is open. A client that both pushes the section and
+ * honours the server's registration sends two notifications for one change; they share a reload.
+ */
+export function settingsChanged(session: Session, publisher: Publisher): Promise<void> {
+  pendingReload ??= new Promise<void>((resolve) => setTimeout(resolve, 20)).then(async () => {
+    pendingReload = null;
+    await loadSettings(session);
+    await publisher.republishAll();
+  });
+  return pendingReload;
 }
 
 export async function watchedFilesChanged(
