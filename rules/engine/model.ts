@@ -209,6 +209,8 @@ export class Model {
   /** The file's own line ending, for the lines that fixes insert. */
   readonly eol: string;
   private importInsertLine = 0;
+  /** Names that fixes of this file import with `from module import name`, and from where. */
+  private readonly importedNames = new Map<string, string>();
   private lastImportNode: Node | null = null;
 
   constructor(
@@ -738,7 +740,11 @@ export class Model {
         conventional === module ? `import ${module}` : `import ${module} as ${conventional}`;
       return { text: `${conventional}.${name}`, importEdit: this.insertImport(statement) };
     }
-    if (!this.imports.has(name) && !this.isShadowed(name)) {
+    // Two fixes of one file must not import one name from two modules (`softmax` from
+    // scipy.special and from jax.nn): the second one spells the module out instead.
+    const claimedBy = this.importedNames.get(name) ?? module;
+    if (!this.imports.has(name) && !this.isShadowed(name) && claimedBy === module) {
+      this.importedNames.set(name, module);
       return { text: name, importEdit: this.insertImport(`from ${module} import ${name}`) };
     }
     return { text: qualified, importEdit: this.insertImport(`import ${module}`) };
