@@ -5,7 +5,7 @@
 
 import type { Node } from 'web-tree-sitter';
 import type { Model, Operation } from '../engine/model';
-import { ancestors, unaryParts, unwrap } from '../engine/syntax';
+import { ancestors, contains, unaryParts, unwrap } from '../engine/syntax';
 import type { TextEdit } from '../engine/types';
 import { activationOf, type Activation } from './activations';
 
@@ -273,19 +273,39 @@ function dtypeCarrier(model: Model, value: Node): string | null {
 }
 
 /**
- * True when a log sits in a branch that a `where` keeps only where its argument is positive:
- * `np.where(p > 0, p * np.log(p), 0)`. The log is then a deliberate, masked computation.
+ * True when a condition keeps the log's argument away from 0: the log sits in a `where` branch
+ * (`np.where(p > 0, p * np.log(p), 0)`), under an `if` or a conditional expression that tests
+ * the argument (`math.log(p) if p > 0 else 0`), or the argument keeps only its positive entries
+ * (`p = p[p > 0]`). The log is then a deliberate, guarded computation.
  */
-export function maskedByWhere(model: Model, log: Operation): boolean {
+export function guardedByCondition(model: Model, log: Operation): boolean {
   if (!log.input) return false;
   const argument = model.source(unwrap(log.input));
+  const mentionsArgument = (condition: Node | null | undefined): boolean =>
+    !!condition && !contains(condition, log.node) && model.source(condition).includes(argument);
   for (const ancestor of ancestors(log.node)) {
     const operation = model.operation(ancestor);
-    if (operation?.op !== 'where') continue;
-    const condition = operation.input;
-    if (condition && condition.id !== log.node.id && model.source(condition).includes(argument)) {
-      return true;
+    if (operation?.op === 'where' && mentionsArgument(operation.input)) return true;
+    if (CONDITIONALS.has(ancestor.type)) {
+      const condition =
+        ancestor.childForFieldName('condition') ??
+        (ancestor.type === 'conditional_expression' ? ancestor.namedChildren[1] : null);
+      if (mentionsArgument(condition)) return true;
     }
+  }
+  const value = model.resolve(log.input);
+  if (value.type === 'subscript' || value.type === 'subscript_expression') {
+    const base = value.childForFieldName('value') ?? value.childForFieldName('object');
+    const index = value.childForFieldName('subscript') ?? value.childForFieldName('index');
+    return !!base && !!index && /[<>]/.test(index.text) && index.text.includes(base.text);
   }
   return false;
 }
+
+const CONDITIONALS = new Set([
+  'if_statement',
+  'elif_clause',
+  'conditional_expression',
+  'ternary_expression',
+  'while_statement',
+]);

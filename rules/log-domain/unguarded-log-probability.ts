@@ -23,7 +23,7 @@ import type { Fix, Rule } from '../engine/types';
 import { hasFloor, probabilityLike } from '../engine/values';
 import { activationOf } from './activations';
 import { ownedByCrossEntropy } from './cross-entropy';
-import { complementedSigmoid, flooredText, logOperation, maskedByWhere } from './stable-forms';
+import { complementedSigmoid, flooredText, logOperation, guardedByCondition } from './stable-forms';
 
 export const unguardedLogProbability: Rule = {
   meta: {
@@ -73,7 +73,7 @@ export const unguardedLogProbability: Rule = {
       const producer = activationOf(model, log.input);
       if (producer?.op === 'softmax' || producer?.op === 'sigmoid') return true;
       if (complementedSigmoid(model, log.input)) return true;
-      return ownedByCrossEntropy(model, log) || maskedByWhere(model, log);
+      return ownedByCrossEntropy(model, log) || guardedByCondition(model, log);
     }
 
     function buildFixes(log: Operation): Fix[] {
