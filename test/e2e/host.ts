@@ -241,3 +241,22 @@ export function extensionLogs(sandbox: Sandbox): string[] {
   visit(path.join(sandbox.userDataDir, 'logs'));
   return found;
 }
+
+/** Process ids of the NaN Guard language servers that the installed extension started. */
+export function languageServerPids(sandbox: Sandbox): number[] {
+  const pids: number[] = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let commandLine: string;
+    try {
+      commandLine = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+    } catch {
+      continue; // The process ended while the list was read.
+    }
+    const serverPath = path.join('dist', 'server.js');
+    if (commandLine.includes(sandbox.extensionsDir) && commandLine.includes(serverPath)) {
+      pids.push(Number(entry));
+    }
+  }
+  return pids;
+}

@@ -16,6 +16,7 @@ import {
   createSandbox,
   extensionLogs,
   installExtension,
+  languageServerPids,
   ROOT,
   type Sandbox,
 } from './host';
@@ -60,13 +61,16 @@ function packageExtension(): string {
 }
 
 async function runScenarios(workbench: Workbench, sandbox: Sandbox): Promise<Outcome[]> {
-  const context: ScenarioContext = { workbench, workspace: sandbox.workspace };
+  const context: ScenarioContext = {
+    workbench,
+    workspace: sandbox.workspace,
+    serverPids: () => languageServerPids(sandbox),
+  };
   const outcomes: Outcome[] = [];
   for (const scenario of SCENARIOS) {
     const started = Date.now();
     try {
       await scenario.run(context);
-      await workbench.screenshot(`${scenario.id}-passed`);
       outcomes.push({ name: scenario.name, passed: true, seconds: (Date.now() - started) / 1000 });
     } catch (error) {
       const message = error instanceof Error ? (error.stack ?? error.message) : String(error);

@@ -10,6 +10,8 @@ import { LONG_WAIT_MS, poll, type Problem, type Workbench } from './workbench';
 export interface ScenarioContext {
   workbench: Workbench;
   workspace: string;
+  /** Process ids of the running NaN Guard language servers. */
+  serverPids(): number[];
 }
 
 export interface Scenario {
@@ -197,6 +199,49 @@ const fixAllOnSave: Scenario = {
   },
 };
 
+const restartAfterCrash: Scenario = {
+  id: '7-server-crash',
+  name: 'a crashed server is restarted, the user is told once and can open the log',
+  async run(context) {
+    const { workbench } = context;
+    const [pid] = await poll('the language server process', async () => {
+      const pids = context.serverPids();
+      return pids.length === 1 ? pids : undefined;
+    });
+    process.kill(pid, 'SIGKILL');
+
+    const message = 'The NaN Guard server stopped unexpectedly and was restarted.';
+    const toast = workbench.page.locator('.notification-toast', { hasText: message });
+    await toast.waitFor({ state: 'visible', timeout: LONG_WAIT_MS });
+    const restarted = await poll('a new language server process', async () => {
+      const pids = context.serverPids();
+      return pids.length === 1 && pids[0] !== pid ? pids[0] : undefined;
+    });
+    await workbench.screenshot('crash-notification');
+
+    await toast.getByRole('button', { name: 'Open Log' }).click();
+    const logLines = workbench.page.locator('.part.panel .monaco-editor .view-lines');
+    await poll('the NaN Guard log in the Output panel', async () => {
+      await workbench.clearPanelFilter();
+      const texts = await logLines.evaluateAll((elements) =>
+        elements.map((element) => element.textContent ?? ''),
+      );
+      const text = texts.join('\n').replace(/\u00a0/g, ' ');
+      return text.includes('Starting the NaN Guard server') ? text : undefined;
+    });
+
+    // The new server analyses documents again: an edit brings a finding back.
+    await workbench.openFile('tfjs.ts');
+    await workbench.page.keyboard.press('Control+End');
+    await workbench.page.keyboard.type(
+      '\nexport const again = (x: tf.Tensor) => tf.div(tf.exp(x), tf.sum(tf.exp(x)));',
+    );
+    await waitForProblem(workbench, 'tfjs.ts', { code: 'NG101', line: 8, column: 47 });
+    assert.deepEqual(context.serverPids(), [restarted]);
+    await workbench.screenshot('after-restart');
+  },
+};
+
 export const SCENARIOS: Scenario[] = [
   diagnosticOnOpen,
   hoverExplains,
@@ -206,4 +251,5 @@ export const SCENARIOS: Scenario[] = [
   typescriptSoftmax,
   scanWorkspace,
   fixAllOnSave,
+  restartAfterCrash,
 ];

@@ -89,7 +89,7 @@ export class Workbench {
     await input.fill(relativePath);
     const row = this.page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first();
     await row.waitFor({ state: 'visible' });
-    await this.page.keyboard.press('Enter');
+    await row.click();
     await this.page.locator('.tab.active', { hasText: name }).waitFor();
     await this.activeEditor().locator('.view-lines').waitFor();
     await this.focusEditor();
@@ -177,7 +177,7 @@ export class Workbench {
       await this.runCommand('View: Focus Problems (Errors, Warnings, Infos)');
       await panel.waitFor({ state: 'visible' });
     }
-    const filterBox = this.page.locator('.part.panel .viewpane-filter input').first();
+    const filterBox = this.page.locator('.part.panel .viewpane-filter input:visible').first();
     if ((await filterBox.inputValue()) !== fileName) await filterBox.fill(fileName);
 
     // The filter applies after a short delay; until then rows of other files remain.
@@ -186,6 +186,15 @@ export class Workbench {
       const filtered = problems.every((problem) => path.basename(problem.file).includes(fileName));
       return filtered ? problems : undefined;
     });
+  }
+
+  /**
+   * Empties the filter box of the panel's visible view. The Output view takes over the filter
+   * text the Problems view was last given, which would hide every log line.
+   */
+  async clearPanelFilter(): Promise<void> {
+    const filterBox = this.page.locator('.part.panel .viewpane-filter input:visible').first();
+    if ((await filterBox.inputValue()) !== '') await filterBox.fill('');
   }
 
   private async readProblems(panel: Locator): Promise<Problem[]> {
