@@ -2,7 +2,8 @@
 //
 // What it does: flags `F.cross_entropy(softmax(x), y)`, `nn.CrossEntropyLoss()` (inline, in a
 // variable or an attribute) called on a softmax output, and
-// `tf.nn.softmax_cross_entropy_with_logits(logits=softmax(x), ...)`.
+// `tf.nn.softmax_cross_entropy_with_logits(logits=softmax(x), ...)`, and TensorFlow.js
+// `tf.losses.softmaxCrossEntropy(labels, tf.softmax(x))`.
 // Why is this bad? These losses apply log_softmax to their input. A softmax output lies in
 // [0, 1], so the second softmax squeezes every class into a narrow band (for 10 classes the
 // largest probability cannot exceed e / (e + 9) ≈ 0.23): the loss cannot go to 0, its gradient
@@ -24,7 +25,7 @@ export const doubleSoftmax: Rule = {
     name: 'double-softmax',
     family: 'log-domain',
     severity: 'warning',
-    dialects: ['python'],
+    dialects: ['python', 'ts'],
     fixSafety: 'unsafe',
     summary: 'A cross-entropy that applies softmax itself is given a softmax output.',
     explanation:

@@ -59,6 +59,8 @@ const KERAS_LOSSES: Record<string, LossKind> = {
 function kindOf(qualified: string): LossKind | null {
   const last = qualified.slice(qualified.lastIndexOf('.') + 1);
   if (qualified.startsWith('torch.')) return TORCH_LOSSES[last] ?? null;
+  // TensorFlow.js: `tf.losses.softmaxCrossEntropy(onehotLabels, logits)` takes logits.
+  if (qualified === 'tfjs.losses.softmaxCrossEntropy') return 'softmax-cross-entropy-with-logits';
   if (/^(tensorflow|keras|tf_keras)\./.test(qualified)) {
     if (
       last === 'softmax_cross_entropy_with_logits' ||
