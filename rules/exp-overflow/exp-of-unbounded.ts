@@ -10,13 +10,15 @@
 // about 4.9e8, exp(-30) about 9.4e-14), as widely used VAE and diffusion code does.
 // Fix safety: unsafe. The clamp changes values outside the range, which is its purpose.
 // This rule is information level: a name is a hint, not a proof that the value is unbounded.
+// A learned parameter (`nn.Parameter`, `tf.Variable`) is not a network output and is skipped.
 
 import type { Node } from 'web-tree-sitter';
 import { t } from '../engine/l10n';
 import type { Model, Operation } from '../engine/model';
-import { memberParts, numberValue, unwrap } from '../engine/syntax';
+import { callParts, memberParts, numberValue, unwrap } from '../engine/syntax';
 import type { Fix, Rule } from '../engine/types';
 import { isShiftedOrBounded } from '../engine/values';
+import { attributeValue } from '../log-domain/objects';
 
 /** Names of log-variances and log-scales: `logvar`, `log_var`, `z_log_var`, `logSigma`, … */
 const LOG_SCALE_NAME =
@@ -40,6 +42,17 @@ function logScaleInside(model: Model, exponent: Node): Node | null {
   if (inner.type === 'identifier') return isLogScaleName(inner.text) ? inner : null;
   const member = memberParts(inner);
   return member && isLogScaleName(member.property) ? inner : null;
+}
+
+/**
+ * A learned parameter (`self.log_std = nn.Parameter(torch.zeros(n))`, a `tf.Variable`) moves
+ * only by optimiser steps, unlike a network output; the rule leaves it alone.
+ */
+function isLearnedParameter(model: Model, name: Node): boolean {
+  const value = memberParts(name) ? attributeValue(model, name.text) : model.resolve(name);
+  const call = value ? callParts(unwrap(value)) : null;
+  const qualified = call ? (model.qualifiedName(call.callee) ?? '') : '';
+  return /\.(Parameter|Variable)$/.test(qualified);
 }
 
 function clampedText(model: Model, library: Operation['library'], name: string): string | null {
@@ -89,7 +102,7 @@ export const expOfUnbounded: Rule = {
         const exp = model.operation(node);
         if (exp?.op !== 'exp' || !exp.input || isShiftedOrBounded(model, exp.input)) return;
         const name = logScaleInside(model, exp.input);
-        if (!name || isShiftedOrBounded(model, name)) return;
+        if (!name || isShiftedOrBounded(model, name) || isLearnedParameter(model, name)) return;
 
         context.report({
           node: exp.node,

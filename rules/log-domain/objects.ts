@@ -6,10 +6,10 @@ import type { Node } from 'web-tree-sitter';
 import type { Model } from '../engine/model';
 import { callParts, memberParts, unwrap } from '../engine/syntax';
 
-/** Attribute assignments of the file (`self.criterion = nn.BCELoss()`), by their target text. */
 const attributeCache = new WeakMap<Model, Map<string, Node | null>>();
 
-function attributeValue(model: Model, target: string): Node | null {
+/** The value assigned to an attribute in the file (`self.criterion = nn.BCELoss()`), by its text. */
+export function attributeValue(model: Model, target: string): Node | null {
   let values = attributeCache.get(model);
   if (!values) {
     values = new Map();
