@@ -65,6 +65,7 @@ export const fp16WithoutGradScaler: Rule = {
         if (event) events.push(event);
       },
       end: () => {
+        // FIXME: a GradScaler created in another module and passed in is not seen.
         if (scalerInFile || !events.some((event) => event.kind === 'backward')) return;
         for (const autocast of autocasts) reportAutocast(autocast);
         for (const cast of halfModels) reportHalfModel(cast);

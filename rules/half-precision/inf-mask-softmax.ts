@@ -100,6 +100,7 @@ export const infMaskSoftmax: Rule = {
   },
 };
 
+// FIXME: a +inf fill that is negated afterwards (`-d.masked_fill(m, inf)`) is not followed.
 /** True for `float('-inf')`, `-np.inf`, `-float('inf')`, `np.NINF`, `-Infinity`. */
 export function isNegativeInfinity(model: Model, node: Node): boolean {
   const inner = unwrap(node);

@@ -51,6 +51,7 @@ const OPTIMIZER_NAMES = [
 ];
 const SCHEDULER_NAME = /sched|lr_|warmup/i;
 const SCALER_NAME = /scaler/i;
+// FIXME: a project helper that clips under another name (`apply_grad_clip(model)`) is not seen.
 const CLIP_NAME = /^clip_grads?(_norm|_value)?_?$|^clip_gradients?_?$|^clip_grads?_with_norm_$/;
 /** Receivers whose `backward(loss)` belongs to a framework that clips by its own configuration. */
 const FRAMEWORK_BACKWARD = /accelerator|fabric|engine|trainer|deepspeed/i;
