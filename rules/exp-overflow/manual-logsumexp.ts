@@ -16,6 +16,7 @@
 import type { Node } from 'web-tree-sitter';
 import { t } from '../engine/l10n';
 import type { Model, Operation } from '../engine/model';
+import { numberValue } from '../engine/syntax';
 import type { Fix, Rule } from '../engine/types';
 import { expValue, isShiftedOrBounded, stableBetween } from '../engine/values';
 import { grouped } from '../log-domain/stable-forms';
@@ -65,6 +66,8 @@ export const manualLogsumexp: Rule = {
         if (sum?.op !== 'sum' || !sum.input) return;
         const exp = expValue(model, sum.input);
         if (!exp?.input || isShiftedOrBounded(model, exp.input)) return;
+        // exp of a literal is a constant that the author can see does not overflow.
+        if (numberValue(exp.input) !== null) return;
 
         context.report({
           node: log.node,

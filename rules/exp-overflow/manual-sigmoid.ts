@@ -13,6 +13,7 @@
 import type { Node } from 'web-tree-sitter';
 import { t } from '../engine/l10n';
 import type { Model, Operation } from '../engine/model';
+import { numberValue } from '../engine/syntax';
 import type { Fix, Rule } from '../engine/types';
 import { expValue, stableBetween } from '../engine/values';
 import { isOne, negatedNode, negatedText } from '../log-domain/stable-forms';
@@ -85,7 +86,8 @@ export const manualSigmoid: Rule = {
 
     function check(node: Node): void {
       const sigmoid = manualSigmoidAt(model, node);
-      if (!sigmoid) return;
+      // exp of a literal is a constant that the author can see does not overflow.
+      if (!sigmoid?.exp.input || numberValue(sigmoid.exp.input) !== null) return;
       // JavaScript numbers saturate silently and have no autograd: only the ratio form fails.
       if (sigmoid.exp.library === 'Math' && sigmoid.form === 'reciprocal') return;
       context.report({

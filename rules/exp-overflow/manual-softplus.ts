@@ -13,7 +13,7 @@
 import type { Node } from 'web-tree-sitter';
 import { t } from '../engine/l10n';
 import type { Model, Operation } from '../engine/model';
-import { unaryParts, unwrap } from '../engine/syntax';
+import { numberValue, unaryParts, unwrap } from '../engine/syntax';
 import type { Fix, Rule } from '../engine/types';
 import { expValue, isShiftedOrBounded, stableBetween } from '../engine/values';
 import { isAtomic, isOne } from '../log-domain/stable-forms';
@@ -95,7 +95,8 @@ export const manualSoftplus: Rule = {
       call(node: Node) {
         const found = softplusExp(model, node);
         if (!found?.exp.input || isShiftedOrBounded(model, found.exp.input)) return;
-        if (isNonPositive(model, found.exp.input)) return;
+        // exp of a literal is a constant; an exponent like -abs(x) cannot overflow.
+        if (numberValue(found.exp.input) !== null || isNonPositive(model, found.exp.input)) return;
         const { log, exp } = found;
         context.report({
           node: log.node,

@@ -13,6 +13,7 @@
 import type { Node } from 'web-tree-sitter';
 import { t } from '../engine/l10n';
 import type { Model, Operation } from '../engine/model';
+import { numberValue } from '../engine/syntax';
 import type { Fix, Rule } from '../engine/types';
 import { manualSigmoidAt } from './manual-sigmoid';
 import {
@@ -60,6 +61,7 @@ export const naiveSoftmax: Rule = {
       if (manualSigmoidAt(model, node)) return;
       const exp = expValue(model, division.left);
       if (!exp || !exp.input || isShiftedOrBounded(model, exp.input)) return;
+      if (numberValue(exp.input) !== null) return;
       const sameExp = (value: Node): boolean => {
         if (value.id === exp.node.id) return true;
         const other = model.operation(value);
