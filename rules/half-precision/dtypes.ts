@@ -148,6 +148,7 @@ function callPrecision(model: Model, node: Node, depth: number): Precision | nul
   if (dtype) return dtypePrecision(model, dtype);
 
   const qualified = model.qualifiedName(call.callee);
+  if (qualified === 'tensorflow.cast' && call.args[1]) return dtypePrecision(model, call.args[1]);
   const member = memberParts(call.callee);
   if (member && !qualified) {
     const method = member.property;
@@ -177,7 +178,19 @@ function callPrecision(model: Model, node: Node, depth: number): Precision | nul
   return null;
 }
 
-// ---- Autocast regions ----
+// ---- Autocast regions and mixed-precision policies ----
+
+/**
+ * `keras.mixed_precision.set_global_policy('mixed_float16')` (or a `Policy('mixed_float16')`):
+ * from then on Keras layers compute in float16.
+ */
+export function isMixedFloat16Policy(model: Model, node: Node): boolean {
+  const call = callParts(node);
+  if (!call || !call.args[0]) return false;
+  const qualified = model.qualifiedName(call.callee) ?? '';
+  if (!/mixed_precision\.(set_global_policy|set_policy|Policy)$/.test(qualified)) return false;
+  return stringValue(call.args[0]) === 'mixed_float16';
+}
 
 const AUTOCAST = new Set([
   'torch.autocast',

@@ -16,7 +16,7 @@ import type { Node } from 'web-tree-sitter';
 import { t } from '../engine/l10n';
 import { numberValue } from '../engine/syntax';
 import type { Rule } from '../engine/types';
-import { precisionAt } from './dtypes';
+import { isMixedFloat16Policy, precisionAt } from './dtypes';
 import { fillSites, finfoReplacement, type FillSite } from './mask-fills';
 
 const FLOAT16_MAX = 65504;
@@ -38,20 +38,31 @@ export const fp16MaskOverflow: Rule = {
   },
   create(context) {
     const { model } = context;
+    const overflowing: { site: FillSite; negative: boolean }[] = [];
+    let mixedFloat16Policy = false;
     return {
-      call: (node) => check(node),
-      assignment: (node) => check(node),
+      call: (node) => {
+        collect(node);
+        if (isMixedFloat16Policy(model, node)) mixedFloat16Policy = true;
+      },
+      assignment: (node) => collect(node),
+      // Decided at the end: a Keras policy set at the bottom of the file still covers the layers.
+      end: () => {
+        for (const { site, negative } of overflowing) {
+          const precision = site.dtype
+            ? precisionAt(model, site.node, site.node)
+            : precisionAt(model, site.tensor, site.node);
+          const underPolicy = mixedFloat16Policy && site.library === 'tensorflow';
+          if (precision === 'half' || (precision === null && underPolicy)) report(site, negative);
+        }
+      },
     };
 
-    function check(node: Node): void {
+    function collect(node: Node): void {
       for (const site of fillSites(model, node)) {
         const constant = numberValue(model.resolve(site.value));
         if (constant === null || Math.abs(constant) <= FLOAT16_MAX) continue;
-        const precision = site.dtype
-          ? precisionAt(model, site.node, site.node)
-          : precisionAt(model, site.tensor, site.node);
-        if (precision !== 'half') continue;
-        report(site, constant < 0);
+        overflowing.push({ site, negative: constant < 0 });
       }
     }
 
