@@ -2,8 +2,9 @@
 //
 // What it does: flags `masked_fill`, `where`, `fill_`, `full` and `x[mask] = value` writing a
 // constant whose magnitude exceeds 65504 into a tensor that the code makes float16 (`.half()`,
-// `dtype=torch.float16`, `.astype(np.float16)`, a float16 `autocast` region). Where the dtype
-// cannot be known the rule stays silent.
+// `dtype=torch.float16`, `.astype(np.float16)`, `tf.cast(x, tf.float16)`, a float16 `autocast`
+// region, a Keras `mixed_float16` policy for TensorFlow code). Where the dtype cannot be known
+// the rule stays silent.
 // Why is this bad? float16 holds at most 65504. PyTorch refuses the fill ("value cannot be
 // converted to type at::Half without overflow"); NumPy and `torch.where` round it to -inf, and a
 // softmax over a row that is masked entirely then computes -inf - (-inf) = NaN.
