@@ -4,7 +4,7 @@
 
 import type { Node } from 'web-tree-sitter';
 import type { Library, Model, Operation } from '../engine/model';
-import { callParts, stringValue, type CallParts } from '../engine/syntax';
+import { callParts, memberParts, stringValue, type CallParts } from '../engine/syntax';
 import { axisArgument } from '../engine/values';
 import { constructorOf } from './objects';
 
@@ -85,4 +85,35 @@ function moduleActivation(model: Model, value: Node): Activation | null {
 /** The node whose names must not change between the activation and a fix that moves its input. */
 export function activationReads(activation: Activation): Node {
   return activation.operation?.call.argumentList ?? activation.input ?? activation.node;
+}
+
+/** Selections that commute with a log: `p[i, y]`, `p.gather(1, y)`, `p.index_select(0, i)`. */
+const SELECTING_METHODS = new Set(['gather', 'index_select', 'take_along_dim', 'take_along_axis']);
+
+export interface SelectedActivation {
+  activation: Activation;
+  /** The selection's text after the activation (`[range(n), y]`, `.gather(1, y)`), or ''. */
+  selection: string;
+}
+
+/**
+ * The activation behind a value, also when the value selects entries of it: `log(probs[i, y])`
+ * is `log_softmax(...)[i, y]`.
+ */
+export function selectedActivationOf(model: Model, node: Node): SelectedActivation | null {
+  const direct = activationOf(model, node);
+  if (direct) return { activation: direct, selection: '' };
+  const value = model.resolve(node);
+  let selected: Node | null = null;
+  if (value.type === 'subscript' || value.type === 'subscript_expression') {
+    selected = value.childForFieldName('value') ?? value.childForFieldName('object');
+  } else {
+    const call = callParts(value);
+    const member = call ? memberParts(call.callee) : null;
+    if (member && SELECTING_METHODS.has(member.property)) selected = member.object;
+  }
+  if (!selected) return null;
+  const activation = activationOf(model, selected);
+  if (!activation) return null;
+  return { activation, selection: model.text.slice(selected.endIndex, value.endIndex) };
 }

@@ -19,7 +19,7 @@ import type { Operation } from '../engine/model';
 import { unwrap } from '../engine/syntax';
 import type { Fix, Rule } from '../engine/types';
 import { stableBetween } from '../engine/values';
-import { activationOf, activationReads, type Activation } from './activations';
+import { activationReads, selectedActivationOf, type Activation } from './activations';
 import { ownedByCrossEntropy } from './cross-entropy';
 import { complementedSigmoid, logOperation, logSigmoidOf } from './stable-forms';
 
@@ -43,10 +43,12 @@ export const logOfSigmoid: Rule = {
       call(node: Node) {
         const log = logOperation(model, node);
         if (!log?.input) return;
-        const direct = activationOf(model, log.input);
-        const sigmoid = direct?.op === 'sigmoid' ? direct : complementedSigmoid(model, log.input);
+        const selected = selectedActivationOf(model, log.input);
+        const direct = selected?.activation.op === 'sigmoid' ? selected.activation : null;
+        const sigmoid = direct ?? complementedSigmoid(model, log.input);
         if (!sigmoid || ownedByCrossEntropy(model, log)) return;
         const complement = sigmoid !== direct;
+        const selection = direct ? (selected?.selection ?? '') : '';
 
         context.report({
           node: log.node,
@@ -61,20 +63,28 @@ export const logOfSigmoid: Rule = {
             unwrap(log.input).id === sigmoid.node.id
               ? []
               : [{ node: sigmoid.node, message: t('The sigmoid is computed here.') }],
-          fixes: () => buildFixes(log, sigmoid, complement),
+          fixes: () => buildFixes(log, sigmoid, complement, selection),
         });
       },
     };
 
-    function buildFixes(log: Operation, sigmoid: Activation, complement: boolean): Fix[] {
+    function buildFixes(
+      log: Operation,
+      sigmoid: Activation,
+      complement: boolean,
+      selection: string,
+    ): Fix[] {
       if (!sigmoid.input || !stableBetween(model, activationReads(sigmoid), log.node)) return [];
+      if (selection && log.input && !stableBetween(model, model.resolve(log.input), log.node)) {
+        return [];
+      }
       const stable = logSigmoidOf(model, sigmoid, complement);
       if (!stable) return [];
       return [
         {
           title: t('Use {0}', stable.name),
           safe: true,
-          edits: [model.replace(log.node, stable.text), ...stable.imports],
+          edits: [model.replace(log.node, `${stable.text}${selection}`), ...stable.imports],
         },
       ];
     }

@@ -19,7 +19,7 @@ import { t } from '../engine/l10n';
 import { unwrap } from '../engine/syntax';
 import type { Rule } from '../engine/types';
 import { stableBetween } from '../engine/values';
-import { activationOf, activationReads } from './activations';
+import { activationReads, selectedActivationOf } from './activations';
 import { ownedByCrossEntropy } from './cross-entropy';
 import { logOperation, logSoftmaxOf } from './stable-forms';
 
@@ -43,8 +43,10 @@ export const logOfSoftmax: Rule = {
       call(node: Node) {
         const log = logOperation(model, node);
         if (!log?.input) return;
-        const softmax = activationOf(model, log.input);
-        if (softmax?.op !== 'softmax' || ownedByCrossEntropy(model, log)) return;
+        const selected = selectedActivationOf(model, log.input);
+        const softmax = selected?.activation;
+        if (!selected || softmax?.op !== 'softmax' || ownedByCrossEntropy(model, log)) return;
+        const input = log.input;
 
         const throughVariable = unwrap(log.input).id !== softmax.node.id;
         context.report({
@@ -57,13 +59,20 @@ export const logOfSoftmax: Rule = {
             : [],
           fixes: () => {
             if (!stableBetween(model, activationReads(softmax), log.node)) return [];
+            // A selection (`probs[i, y]`) moves with the log: `log_softmax(z)[i, y]`.
+            if (selected.selection && !stableBetween(model, model.resolve(input), log.node)) {
+              return [];
+            }
             const stable = logSoftmaxOf(model, softmax);
             if (!stable) return [];
             return [
               {
                 title: t('Use {0}', stable.name),
                 safe: true,
-                edits: [model.replace(log.node, stable.text), ...stable.imports],
+                edits: [
+                  model.replace(log.node, `${stable.text}${selected.selection}`),
+                  ...stable.imports,
+                ],
               },
             ];
           },

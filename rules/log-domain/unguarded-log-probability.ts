@@ -21,7 +21,7 @@ import { t } from '../engine/l10n';
 import type { Operation } from '../engine/model';
 import type { Fix, Rule } from '../engine/types';
 import { hasFloor, probabilityLike } from '../engine/values';
-import { activationOf } from './activations';
+import { selectedActivationOf } from './activations';
 import { ownedByCrossEntropy } from './cross-entropy';
 import { complementedSigmoid, flooredText, logOperation, guardedByCondition } from './stable-forms';
 
@@ -70,8 +70,8 @@ export const unguardedLogProbability: Rule = {
     /** Logs that NG201, NG202 or NG204 report, and logs masked by a `where`. */
     function coveredElsewhere(log: Operation): boolean {
       if (!log.input) return true;
-      const producer = activationOf(model, log.input);
-      if (producer?.op === 'softmax' || producer?.op === 'sigmoid') return true;
+      // Logs of softmax or sigmoid outputs, or of entries selected from them, are NG201's and NG202's.
+      if (selectedActivationOf(model, log.input)) return true;
       if (complementedSigmoid(model, log.input)) return true;
       return ownedByCrossEntropy(model, log) || guardedByCondition(model, log);
     }
