@@ -71,6 +71,11 @@ function buildProgram(language: DisplayLanguage): Command {
 }
 
 async function main(argv: string[]): Promise<void> {
+  // A reader that stops early (`nanguard check | head`) closes the pipe; that is not an error.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
   useLanguage(chosenLanguage(argv.slice(2)));
   const program = buildProgram(chosenLanguage(argv.slice(2)));
   try {

@@ -45,6 +45,9 @@ export const RULE_TOKENS: readonly string[] = [
   'int16',
   'int32',
   'rossentropy',
+  'sum',
+  'tanh',
+  'Softmax',
 ];
 
 const ANY_TOKEN = new RegExp(RULE_TOKENS.join('|'));

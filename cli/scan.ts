@@ -64,6 +64,9 @@ class WorkerPool implements Analyzer {
   private readonly workers: PoolWorker[] = [];
   private nextId = 0;
   private closing = false;
+  /** Workers that died before they were ready; two in a row means threads cannot work here. */
+  private failedStarts = 0;
+  private fallback: Promise<Analyzer> | null = null;
 
   constructor(
     private readonly script: string,
@@ -72,6 +75,7 @@ class WorkerPool implements Analyzer {
   ) {}
 
   analyze(filePath: string): Promise<FileResult> {
+    if (this.fallback) return this.fallback.then((analyzer) => analyzer.analyze(filePath));
     return new Promise((resolve) => {
       this.queue.push({ id: this.nextId++, path: filePath, resolve });
       // Workers start on demand: a scan of three files does not pay for eight threads.
@@ -124,7 +128,21 @@ class WorkerPool implements Analyzer {
       entry.current.resolve(result);
     }
     void entry.worker.terminate();
+    if (!entry.ready && ++this.failedStarts >= 2) {
+      this.analyzeQueueInProcess();
+      return;
+    }
+    if (entry.ready) this.failedStarts = 0;
     if (this.queue.length > 0 && !this.closing) this.spawn();
+  }
+
+  /** When worker threads cannot start, the files still get analysed, on the main thread. */
+  private analyzeQueueInProcess(): void {
+    this.fallback ??= inProcessAnalyzer(this.settings);
+    const fallback = this.fallback;
+    for (const task of this.queue.splice(0)) {
+      void fallback.then((analyzer) => analyzer.analyze(task.path)).then(task.resolve);
+    }
   }
 
   private dispatch(): void {

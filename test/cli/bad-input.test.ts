@@ -2,11 +2,14 @@
 // stack trace is ever printed.
 
 import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
   NAIVE_SOFTMAX,
+  PROJECT_ROOT,
   findingLines,
   makeProject,
   removeProject,
@@ -20,7 +23,7 @@ describe('bad input', () => {
 
   before(() => {
     const depth = 3000;
-    const deepNesting = `import numpy as np\nx = ${'[\n'.repeat(depth)}np.exp(1) / np.sum(np.exp(1))${'\n]'.repeat(depth)}\n`;
+    const deepNesting = `import numpy as np\nx = ${'[\n'.repeat(depth)}np.exp(x) / np.sum(np.exp(x))${'\n]'.repeat(depth)}\n`;
     root = makeProject({
       'good.py': NAIVE_SOFTMAX,
       'binary.py': Buffer.concat([Buffer.from('import numpy as np\n'), Buffer.from([0, 1, 2, 3])]),
@@ -109,6 +112,32 @@ describe('files that change during a scan', () => {
       }
     } finally {
       removeProject(root);
+    }
+  });
+});
+
+describe('worker threads', () => {
+  test('when workers cannot start, the files are analysed on the main thread', () => {
+    const project = makeProject({ 'a.py': NAIVE_SOFTMAX, 'b.py': NAIVE_SOFTMAX });
+    const bundle = fs.mkdtempSync(path.join(os.tmpdir(), 'nanguard-dist-'));
+    try {
+      fs.cpSync(path.join(PROJECT_ROOT, 'dist'), bundle, { recursive: true });
+      fs.writeFileSync(path.join(bundle, 'worker.js'), 'throw new Error("no threads here");\n');
+      const run = spawnSync(
+        process.execPath,
+        [path.join(bundle, 'cli.js'), 'check', '--jobs', '2'],
+        {
+          cwd: project,
+          encoding: 'utf8',
+          env: { ...process.env, CI: '1', LANG: 'C' },
+        },
+      );
+      assert.equal(run.status, 1, run.stderr);
+      assert.deepEqual(findingLines(run.stdout), ['a.py:4:12: NG101', 'b.py:4:12: NG101']);
+      assert.doesNotMatch(run.stderr, /internal error/);
+    } finally {
+      removeProject(project);
+      fs.rmSync(bundle, { recursive: true, force: true });
     }
   });
 });
