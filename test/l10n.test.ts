@@ -85,9 +85,9 @@ function isTranslationCall(node: ts.Node): node is ts.CallExpression {
   return ts.isPropertyAccessExpression(callee) && callee.name.text === 't';
 }
 
-function collectStrings(): SourceStrings {
+function collectStrings(folders: readonly string[]): SourceStrings {
   const strings: SourceStrings = { literal: [], dynamic: [] };
-  for (const folder of TRANSLATION_ROOTS) {
+  for (const folder of folders) {
     for (const file of sourceFiles(path.join(ROOT, folder))) {
       const source = ts.createSourceFile(
         file,
@@ -134,7 +134,7 @@ function bulleted(lines: string[]): string {
 }
 
 describe('localisation', () => {
-  const strings = collectStrings();
+  const strings = collectStrings(TRANSLATION_ROOTS);
   const merged = mergeTranslationFiles(ROOT);
   const ruleStrings: Call[] = allRules.flatMap((rule) => [
     { where: `${rule.meta.code} meta.summary`, text: rule.meta.summary },
@@ -225,6 +225,27 @@ describe('localisation', () => {
       (key) => placeholders(en[key]).join() !== placeholders(ja[key]).join(),
     );
     assert.deepEqual(placeholderChanges, [], 'placeholders differ');
+  });
+
+  test('the client translates its own strings in client/l10n.ja.json, with none unused', () => {
+    const file = path.join(ROOT, 'client', 'l10n.ja.json');
+    const client = collectStrings(['client']);
+    if (client.literal.length === 0 && !fs.existsSync(file)) return;
+    const translations = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, string>;
+    const texts = new Set(client.literal.map(({ text }) => text));
+    const problems = [
+      ...client.literal
+        .filter(({ text }) => !Object.hasOwn(translations, text))
+        .map(({ where, text }) => `${where}: untranslated ${JSON.stringify(text)}`),
+      ...client.dynamic.map(({ where, text }) => `${where}: t(${text}) cannot be checked`),
+      ...Object.keys(translations)
+        .filter((key) => !texts.has(key))
+        .map((key) => `client/l10n.ja.json: unused ${JSON.stringify(key)}`),
+      ...Object.entries(translations)
+        .filter(([key, value]) => placeholders(key).join() !== placeholders(value).join())
+        .map(([key]) => `client/l10n.ja.json: placeholders differ in ${JSON.stringify(key)}`),
+    ];
+    assert.deepEqual(problems, [], bulleted(problems));
   });
 
   describe('analysis under useLanguage("ja")', () => {
