@@ -51,7 +51,6 @@ const OPTIMIZER_NAMES = [
 ];
 const SCHEDULER_NAME = /sched|lr_|warmup/i;
 const SCALER_NAME = /scaler/i;
-// FIXME: a project helper that clips under another name (`apply_grad_clip(model)`) is not seen.
 const CLIP_NAME = /^clip_grads?(_norm|_value)?_?$|^clip_gradients?_?$|^clip_grads?_with_norm_$/;
 /** Receivers whose `backward(loss)` belongs to a framework that clips by its own configuration. */
 const FRAMEWORK_BACKWARD = /accelerator|fabric|engine|trainer|deepspeed/i;
@@ -268,6 +267,63 @@ export function trainingSteps(events: GradientEvent[]): TrainingStep[] {
     }
   }
   return steps;
+}
+
+/**
+ * True when a call between the backward and the step runs a function of this file that clips:
+ * `apply_grad_clip(model)` or `self.clip(...)` whose body calls `clip_grad_norm_`.
+ */
+// FIXME: helpers imported from another module are not read; the step is reported.
+export function clipsThroughHelper(model: Model, step: TrainingStep): boolean {
+  const scope = functionScopeOf(model, step.step.call);
+  const calls = scope.descendantsOfType(
+    ['call'],
+    step.backward.call.endPosition,
+    step.step.call.startPosition,
+  );
+  return calls.some((call) => call !== null && helperClips(model, call, new Set(), 0));
+}
+
+function helperClips(model: Model, call: Node, visited: Set<number>, depth: number): boolean {
+  const definition = localDefinition(model, call);
+  if (!definition || visited.has(definition.id) || depth > 2) return false;
+  visited.add(definition.id);
+  const body = definition.childForFieldName('body');
+  return (body?.descendantsOfType('call') ?? []).some((inner) => {
+    if (!inner) return false;
+    const name = calleeLastName(inner);
+    if (name && CLIP_NAME.test(name)) return true;
+    return helperClips(model, inner, visited, depth + 1);
+  });
+}
+
+/** The `def` a call runs, for a plain name or a `self.method` of the enclosing class. */
+function localDefinition(model: Model, call: Node): Node | null {
+  const callee = call.childForFieldName('function');
+  if (!callee) return null;
+  if (callee.type === 'identifier') {
+    const bindings = model.bindingsOf(callee.text, call);
+    const definition = bindings.find(
+      (binding) => binding.target.parent?.type === 'function_definition',
+    );
+    return definition?.target.parent ?? null;
+  }
+  const member = memberParts(callee);
+  if (!member || member.object.text !== 'self') return null;
+  let owner: Node | null = call.parent;
+  while (owner && owner.type !== 'class_definition') owner = owner.parent;
+  const methods = owner?.childForFieldName('body')?.namedChildren ?? [];
+  for (const method of methods) {
+    const definition =
+      method?.type === 'decorated_definition' ? method.childForFieldName('definition') : method;
+    if (
+      definition?.type === 'function_definition' &&
+      definition.childForFieldName('name')?.text === member.property
+    ) {
+      return definition;
+    }
+  }
+  return null;
 }
 
 /** The events after `index` up to (not including) the next backward. */

@@ -18,6 +18,7 @@ import { t } from '../engine/l10n';
 import type { Model } from '../engine/model';
 import type { Fix, Rule, TextEdit } from '../engine/types';
 import {
+  clipsThroughHelper,
   GradientTimeline,
   linesAfter,
   linesBefore,
@@ -51,6 +52,7 @@ export const missingGradClipping: Rule = {
         for (const events of timeline.scopes()) {
           for (const step of trainingSteps(events)) {
             if (step.between.some((event) => event.kind === 'clip')) continue;
+            if (clipsThroughHelper(model, step)) continue;
             // A clip right after the step is NG802's finding: moving it is the repair.
             if (step.after.some((event) => event.kind === 'clip')) continue;
             report(step);
