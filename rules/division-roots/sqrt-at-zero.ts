@@ -15,8 +15,9 @@
 import type { Node } from 'web-tree-sitter';
 import { t } from '../engine/l10n';
 import type { Model, Operation } from '../engine/model';
-import { numberValue } from '../engine/syntax';
+import { numberValue, unwrap } from '../engine/syntax';
 import type { Fix, Rule } from '../engine/types';
+import { stableBetween } from '../engine/values';
 import { epsilonInScope, isEpsilon, parentThroughParentheses } from '../precision/expressions';
 import { floorText, onDifferentiablePath } from './autodiff-context';
 
@@ -49,7 +50,7 @@ export const sqrtAtZero: Rule = {
           message: t(
             'sqrt of a value that can be exactly 0 (a sum of squares, a distance, a variance): its derivative 1 / (2 sqrt(v)) is infinite at 0, so backward gives NaN. Clamp the argument to a small minimum inside the sqrt.',
           ),
-          fixes: () => clampFix(model, sqrt),
+          fixes: () => [...normFix(model, sqrt), ...clampFix(model, sqrt)],
         });
       },
     };
@@ -100,6 +101,48 @@ function epsilonAddedAfter(model: Model, sqrt: Node): boolean {
   const sum = parent ? model.arithmetic(parent) : null;
   if (!sum || sum.operator !== '+') return false;
   return isEpsilon(model, sum.left) || isEpsilon(model, sum.right);
+}
+
+/**
+ * `torch.sqrt((d ** 2).sum(-1))` is the Euclidean norm of `d`: `torch.linalg.vector_norm(d, dim=-1)`
+ * gives the same value and defines the gradient at 0 as 0, so where it applies it is the
+ * preferred fix and a safe one.
+ */
+function normFix(model: Model, sqrt: Operation): Fix[] {
+  if (sqrt.library !== 'torch' || !sqrt.input) return [];
+  const sum = model.operationOf(sqrt.input);
+  if (!sum || sum.op !== 'sum' || !sum.input || sum.rest.length > 1) return [];
+  if ([...sum.call.keywords.keys()].some((key) => key !== 'dim' && key !== 'keepdim')) return [];
+  const base = squareBase(model, sum.input);
+  if (!base || !stableBetween(model, base, sqrt.node)) return [];
+  const dim = sum.rest[0] ?? sum.call.keywords.get('dim');
+  const keepdim = sum.call.keywords.get('keepdim');
+  const args = [
+    model.source(base),
+    ...(dim ? [`dim=${model.source(dim)}`] : []),
+    ...(keepdim ? [`keepdim=${model.source(keepdim)}`] : []),
+  ];
+  const reference = model.reference('torch.linalg.vector_norm');
+  return [
+    {
+      title: t('Use {0}', reference.text),
+      safe: true,
+      edits: [
+        model.replace(sqrt.node, `${reference.text}(${args.join(', ')})`),
+        ...(reference.importEdit ? [reference.importEdit] : []),
+      ],
+    },
+  ];
+}
+
+/** The d of `d ** 2`, `d * d`, `square(d)`, `d.pow(2)`, as written. */
+function squareBase(model: Model, node: Node): Node | null {
+  const value = model.resolve(node);
+  if (!isSquare(model, value)) return null;
+  const arithmetic = model.arithmetic(value);
+  if (arithmetic) return unwrap(arithmetic.left);
+  const operation = model.operation(value);
+  return operation?.input ? unwrap(operation.input) : null;
 }
 
 function clampFix(model: Model, sqrt: Operation): Fix[] {
