@@ -25,6 +25,8 @@ export interface CrossEntropyShape {
   target: Node;
   /** The categorical form's sum or mean. */
   reduction: Operation | null;
+  /** The statement that keeps the products in a variable read once by the reduction, if any. */
+  assignment: Node | null;
 }
 
 interface Term {
@@ -120,6 +122,37 @@ function isComplementOf(model: Model, node: Node, of: Node): boolean {
   );
 }
 
+/**
+ * When `use` assigns the value to a plain name (`terms = ...` as a whole statement) that is read
+ * exactly once afterwards, that reading and the assignment's statement.
+ */
+function soleReading(
+  model: Model,
+  use: { parent: Node; child: Node },
+): { identifier: Node; statement: Node } | null {
+  const { parent } = use;
+  const isPython = parent.type === 'assignment' && parent.parent?.type === 'expression_statement';
+  const isScript = parent.type === 'variable_declarator';
+  if (!isPython && !isScript) return null;
+  const target = parent.childForFieldName(isPython ? 'left' : 'name');
+  const value = parent.childForFieldName(isPython ? 'right' : 'value');
+  if (target?.type !== 'identifier' || !value || !sameNode(value, use.child)) return null;
+  const statement = isPython ? parent.parent : parent.parent;
+  if (!statement || (isScript && statement.namedChildren.length !== 1)) return null;
+
+  const scope = model.scopeOf(target);
+  const readings = scope
+    .descendantsOfType('identifier')
+    .filter(
+      (identifier): identifier is Node =>
+        identifier !== null &&
+        identifier.text === target.text &&
+        identifier.id !== target.id &&
+        model.bindingAt(identifier)?.target.id === target.id,
+    );
+  return readings.length === 1 ? { identifier: readings[0], statement } : null;
+}
+
 /** The cross-entropy that `log` belongs to, or null when the log is not part of one. */
 export function crossEntropyAround(model: Model, log: Operation): CrossEntropyShape | null {
   const logClimb = climbNegations(model, log.node);
@@ -128,25 +161,37 @@ export function crossEntropyAround(model: Model, log: Operation): CrossEntropySh
   const term = termOf(model, productUse.parent);
   if (!term || term.log.node.id !== log.node.id) return null;
   const termClimb = climbNegations(model, productUse.parent);
-  const use = consumer(termClimb.node);
+  let use = consumer(termClimb.node);
   if (!use) return null;
-  const sign = (term.negations + termClimb.negations) % 2 === 0 ? 1 : -1;
+  let negations = term.negations + termClimb.negations;
 
-  const binary = binaryAround(model, use.parent, use.child, term, sign);
+  const binary = binaryAround(model, use.parent, use.child, term, negations % 2 ? -1 : 1);
   if (binary) return binary;
+
+  // `terms = y * log(p)` and, on a later line, `-terms.sum(axis=1)`: follow the variable to its
+  // one reading.
+  let assignment: Node | null = null;
+  const reading = soleReading(model, use);
+  if (reading) {
+    assignment = reading.statement;
+    const readingClimb = climbNegations(model, reading.identifier);
+    use = consumer(readingClimb.node);
+    if (!use) return null;
+    negations += readingClimb.negations;
+  }
 
   const reduction = model.operation(use.parent);
   if (!reduction || !['sum', 'mean'].includes(reduction.op) || !reduction.input) return null;
   if (!sameNode(reduction.input, use.child)) return null;
   const top = climbNegations(model, reduction.node);
-  const negative = sign * (top.negations % 2 === 0 ? 1 : -1) === 1;
   return {
     kind: 'categorical',
     top: top.node,
-    positive: !negative,
+    positive: (negations + top.negations) % 2 === 1,
     logs: [term.log],
     target: term.factor,
     reduction,
+    assignment,
   };
 }
 
@@ -189,6 +234,7 @@ function binaryAround(
     logs: [direct.log, complement.log],
     target: direct.factor,
     reduction: null,
+    assignment: null,
   };
 }
 

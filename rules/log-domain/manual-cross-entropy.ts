@@ -20,8 +20,11 @@
 // probability recognised on its own (such as a parameter named `probs`) to NG203, whose fixes
 // repair the log in place. `ng204Owns` in cross-entropy.ts is the one place that decides.
 //
-// FIXME: a product kept in a variable and reduced later (`t = y * log(p)`, then `-t.sum(1)`) is
-// not read as one cross-entropy; the log inside is then reported by NG201 or NG203 alone.
+// The products may sit in a variable read once by the reduction (`t = y * log(p)`, then
+// `-t.sum(1)`); the library-loss fix then removes that variable's line too.
+//
+// FIXME: a log kept in its own variable (`log_p = log(p)`, then `-(y * log_p).sum(1)`) is not
+// followed; NG201 or NG203 report the log alone there.
 
 import type { Node } from 'web-tree-sitter';
 import { t } from '../engine/l10n';
@@ -116,6 +119,12 @@ function libraryLossFix(model: Model, shape: CrossEntropyShape, producer: Activa
   const edits = [...call.imports];
   const outerMinus = shape.positive ? null : minusAroundReduction(model, shape.top);
   if (outerMinus) edits.push(outerMinus);
+  if (shape.assignment) {
+    // The variable holding the products is read only by the expression the loss replaces.
+    const removal = statementRemoval(model, shape.assignment);
+    if (!removal) return null;
+    edits.push(removal);
+  }
   const text = shape.positive || outerMinus ? call.text : `-${call.text}`;
   // A call needs no parentheses: `(y * log(p) + ...).mean()` becomes `loss(...).mean()`.
   const replaced =
@@ -146,6 +155,20 @@ function minusAroundReduction(model: Model, top: Node): TextEdit | null {
       start: model.positionAt(outer.startIndex),
       end: model.positionAt(minus.argument.startIndex),
     },
+    newText: '',
+  };
+}
+
+/** An edit deleting a statement that has its lines to itself, or null. */
+function statementRemoval(model: Model, statement: Node): TextEdit | null {
+  const start = model.positionAt(statement.startIndex);
+  const end = model.positionAt(statement.endIndex);
+  const lineStart = statement.startIndex - start.character;
+  const before = model.text.slice(lineStart, statement.startIndex);
+  const after = model.text.slice(statement.endIndex).split(/\r?\n/, 1)[0];
+  if (before.trim() !== '' || after.trim() !== '') return null;
+  return {
+    range: { start: { line: start.line, character: 0 }, end: { line: end.line + 1, character: 0 } },
     newText: '',
   };
 }
