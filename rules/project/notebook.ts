@@ -177,7 +177,10 @@ export function applyNotebookEdits(
     return { sources: new Map(), applied: 0, skipped: groups.length };
   }
 
-  const usable = groups.filter((group) => group.every((edit) => editStaysInCell(joined, edit)));
+  const joinedLines = joined.text.split(/\r\n|\r|\n/);
+  const usable = groups.filter((group) =>
+    group.every((edit) => editStaysInCell(joined, joinedLines, edit)),
+  );
   const marked = codeCells.map((cell) => cell.source).join(`${CELL_SEPARATOR}\n`);
   const result = applyEditGroups(marked, usable);
   const pieces = result.text.split(`${CELL_SEPARATOR}\n`);
@@ -196,10 +199,9 @@ export function applyNotebookEdits(
   };
 }
 
-function editStaysInCell(joined: JoinedNotebook, edit: TextEdit): boolean {
+function editStaysInCell(joined: JoinedNotebook, lines: string[], edit: TextEdit): boolean {
   const mapped = joined.toCell(edit.range);
   if (!mapped) return false;
-  const lines = joined.text.split(/\r\n|\r|\n/);
   const line = lines[edit.range.start.line] ?? '';
   // A blanked line reads as empty or `pass` in the joined text; its original differs, so
   // character offsets on it would not mean the same thing.
