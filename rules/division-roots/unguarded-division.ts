@@ -114,6 +114,9 @@ function hazardousDenominator(model: Model, node: Node): Denominator | null {
 /**
  * True when the denominator is kept away from 0: a floor in its expression or its variable's
  * value, or a later repair of the variable (`std[std == 0] = 1`, `std += eps`).
+ *
+ * FIXME: a guard in control flow (`if std == 0: return x - mean` before the division) is not
+ * seen, because the model reads code as straight-line; such divisions are still reported.
  */
 function isGuarded(model: Model, node: Node): boolean {
   if (hasFloor(model, node)) return true;
