@@ -15,7 +15,14 @@
 import type { Node } from 'web-tree-sitter';
 import { t } from '../engine/l10n';
 import type { Model, Operation } from '../engine/model';
-import { callParts, memberParts, stringValue, unaryParts, unwrap } from '../engine/syntax';
+import {
+  binaryParts,
+  callParts,
+  memberParts,
+  stringValue,
+  unaryParts,
+  unwrap,
+} from '../engine/syntax';
 import type { Rule } from '../engine/types';
 import { calleeLastName } from '../training-loop/gradient-steps';
 import { fillSites, finfoReplacement, type FillSite } from './mask-fills';
@@ -51,7 +58,7 @@ export const infMaskSoftmax: Rule = {
   },
   create(context) {
     const { model } = context;
-    const fills = new Map<number, FillSite>();
+    const fills = new Map<number, InfinityFill>();
     const softmaxes: Operation[] = [];
     return {
       call: (node) => {
@@ -68,10 +75,12 @@ export const infMaskSoftmax: Rule = {
         const reported = new Set<number>();
         for (const softmax of softmaxes) {
           if (!softmax.input) continue;
-          for (const site of infFillsFeeding(model, softmax.input, fills, softmax.node)) {
-            if (reported.has(site.value.id)) continue;
-            reported.add(site.value.id);
-            report(site, softmax.node);
+          const reaching = infFillsFeeding(model, softmax.input, fills, softmax.node, false);
+          for (const { fill, negated } of reaching) {
+            // `-x.masked_fill(m, inf)` reaches the softmax as -inf too; `-(-inf)` does not.
+            if (fill.negative === negated || reported.has(fill.site.value.id)) continue;
+            reported.add(fill.site.value.id);
+            report(fill, softmax.node);
           }
         }
       },
@@ -79,11 +88,15 @@ export const infMaskSoftmax: Rule = {
 
     function collectFills(node: Node): void {
       for (const site of fillSites(model, node)) {
-        if (isNegativeInfinity(model, model.resolve(site.value))) fills.set(site.node.id, site);
+        const value = model.resolve(site.value);
+        if (isNegativeInfinity(model, value)) fills.set(site.node.id, { site, negative: true });
+        else if (isPositiveInfinity(model, value)) {
+          fills.set(site.node.id, { site, negative: false });
+        }
       }
     }
 
-    function report(site: FillSite, softmax: Node): void {
+    function report({ site, negative }: InfinityFill, softmax: Node): void {
       context.report({
         node: site.value,
         message: t(
@@ -92,15 +105,24 @@ export const infMaskSoftmax: Rule = {
         related: [{ node: softmax, message: t('The masked scores are normalised here.') }],
         fixes: () => {
           const edits =
-            model.dialect === 'python' ? finfoReplacement(model, site, true, false) : null;
-          return edits ? [{ title: t("Use the dtype's finfo().min"), safe: true, edits }] : [];
+            model.dialect === 'python' ? finfoReplacement(model, site, negative, false) : null;
+          if (!edits) return [];
+          const title = negative
+            ? t("Use the dtype's finfo().min")
+            : t("Use the dtype's finfo().max");
+          return [{ title, safe: true, edits }];
         },
       });
     }
   },
 };
 
-// FIXME: a +inf fill that is negated afterwards (`-d.masked_fill(m, inf)`) is not followed.
+/** An infinite fill value and its sign as written. */
+interface InfinityFill {
+  site: FillSite;
+  negative: boolean;
+}
+
 /** True for `float('-inf')`, `-np.inf`, `-float('inf')`, `np.NINF`, `-Infinity`. */
 export function isNegativeInfinity(model: Model, node: Node): boolean {
   const inner = unwrap(node);
@@ -111,7 +133,7 @@ export function isNegativeInfinity(model: Model, node: Node): boolean {
   return floatOfString(model, inner)?.toLowerCase() === '-inf';
 }
 
-function isPositiveInfinity(model: Model, node: Node): boolean {
+export function isPositiveInfinity(model: Model, node: Node): boolean {
   const inner = unwrap(node);
   const qualified = model.qualifiedName(inner);
   if (qualified && INFINITY_NAMES.has(qualified)) return true;
@@ -128,26 +150,39 @@ function floatOfString(model: Model, node: Node): string | null {
 }
 
 /**
- * The -inf fills whose result reaches `node`, looking through variables and arithmetic, and
- * through subscript assignments (`scores[~mask] = -inf` then `softmax(scores)`). A path through
+ * The infinite fills whose result reaches `node`, looking through variables and arithmetic, and
+ * through subscript assignments (`scores[~mask] = -inf` then `softmax(scores)`), with whether the
+ * path negates them (a unary minus, the right side of a subtraction). A path through
  * `triu`/`tril` is a causal mask, which never masks a whole row.
  */
 function infFillsFeeding(
   model: Model,
   node: Node,
-  fills: Map<number, FillSite>,
+  fills: Map<number, InfinityFill>,
   site: Node,
+  negated: boolean,
   depth = 0,
-): FillSite[] {
+): { fill: InfinityFill; negated: boolean }[] {
   if (depth > 8) return [];
   const value = model.resolve(node);
   const direct = fills.get(value.id);
-  if (direct) return [direct];
+  if (direct) return [{ fill: direct, negated }];
   if (isCausalMask(value)) return [];
-  if (value.type === 'identifier') return subscriptFillsOf(model, value, fills, site);
-  const found: FillSite[] = [];
+  if (value.type === 'identifier') {
+    return subscriptFillsOf(model, value, fills, site).map((fill) => ({ fill, negated }));
+  }
+  const unary = unaryParts(value);
+  if (unary?.operator === '-') {
+    return infFillsFeeding(model, unary.argument, fills, site, !negated, depth + 1);
+  }
+  const subtraction = binaryParts(value);
+  const found: { fill: InfinityFill; negated: boolean }[] = [];
   for (const child of value.namedChildren) {
-    if (child) found.push(...infFillsFeeding(model, child, fills, site, depth + 1));
+    if (!child) continue;
+    const flips = subtraction?.operator === '-' && child.id === subtraction.right.id;
+    found.push(
+      ...infFillsFeeding(model, child, fills, site, flips ? !negated : negated, depth + 1),
+    );
   }
   return found;
 }
@@ -164,15 +199,15 @@ function isCausalMask(node: Node): boolean {
 function subscriptFillsOf(
   model: Model,
   identifier: Node,
-  fills: Map<number, FillSite>,
+  fills: Map<number, InfinityFill>,
   site: Node,
-): FillSite[] {
+): InfinityFill[] {
   const scope = model.scopeOf(identifier);
   return [...fills.values()].filter(
     (fill) =>
-      fill.node.type === 'assignment' &&
-      fill.tensor?.text === identifier.text &&
-      fill.node.startIndex < site.startIndex &&
-      model.scopeOf(fill.node).id === scope.id,
+      fill.site.node.type === 'assignment' &&
+      fill.site.tensor?.text === identifier.text &&
+      fill.site.node.startIndex < site.startIndex &&
+      model.scopeOf(fill.site.node).id === scope.id,
   );
 }
