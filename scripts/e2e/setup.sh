@@ -8,6 +8,11 @@ readonly NODE_VERSION=24.22.3
 readonly CODE_SERVER_VERSION=4.139.1
 readonly VSCE_VERSION=4.1.0
 
+# Run through `npm run`, this script inherits the outer npm's settings as npm_config_* variables,
+# which the nested installs would take as their own (code-server's install script reads the Node
+# version from npm_config_user_agent and would find the outer Node 20), so they are dropped.
+while IFS= read -r name; do unset "$name"; done < <(compgen -e | grep -i '^npm_')
+
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cache="$root/.cache"
 mkdir -p "$cache"
