@@ -3,8 +3,8 @@
 // What it does: flags a -inf fill value (`float('-inf')`, `-np.inf`, `-jnp.inf`, `-torch.inf`,
 // `-math.inf`, `-Infinity`) written by `masked_fill`, `where`, `fill` or `x[mask] = ...` whose
 // result reaches a softmax or log_softmax, directly or through variables (a +inf fill negated on
-// the way counts too). Causal masks built with
-// `triu`/`tril` keep the diagonal, so no row is ever fully masked: those stay silent.
+// the way counts too). Causal masks built with `triu`/`tril` keep the diagonal, so no row is
+// ever fully masked: those stay silent.
 // Why is this bad? A row whose every position is masked (a padded sequence, a query with no valid
 // key) is all -inf; softmax subtracts the row maximum, -inf - (-inf) is NaN, and the NaN spreads
 // through the attention output into the loss and every gradient.
