@@ -15,7 +15,7 @@
 import type { Node } from 'web-tree-sitter';
 import { t } from '../engine/l10n';
 import type { Model, Operation } from '../engine/model';
-import { numberValue, unwrap } from '../engine/syntax';
+import { callParts, memberParts, numberValue, unwrap } from '../engine/syntax';
 import type { Fix, Rule } from '../engine/types';
 import { stableBetween } from '../engine/values';
 import { operandText } from './expressions';
@@ -114,6 +114,34 @@ const VARIANCE_BY_LIBRARY: Record<string, string> = {
 };
 
 /**
+ * The arguments a variance accepts in the same places as the mean: an axis and, in NumPy and JAX,
+ * a dtype, plus the keep-dimensions flag. A weighted `np.average(x**2, weights=w)` or an output
+ * buffer has no counterpart.
+ */
+const CARRIED_KEYWORDS: Record<string, Set<string>> = {
+  numpy: new Set(['axis', 'dtype', 'keepdims']),
+  scipy: new Set(['axis', 'dtype', 'keepdims']),
+  jax: new Set(['axis', 'dtype', 'keepdims']),
+  torch: new Set(['dim', 'keepdim']),
+  tensorflow: new Set(['axis', 'keepdims']),
+};
+
+function argumentsCarryOver(model: Model, mean: Operation): boolean {
+  const allowed = CARRIED_KEYWORDS[mean.library];
+  if (!allowed || [...mean.call.keywords.keys()].some((key) => !allowed.has(key))) return false;
+  const weighted = (mean.qualified ?? model.source(mean.call.callee)).endsWith('average');
+  const positional = weighted || mean.library !== 'numpy' ? 1 : 2;
+  return mean.rest.length <= positional;
+}
+
+/** `X.multiply(X).mean()` is how SciPy sparse matrices square; they have no `var`. */
+function isSparseSquare(model: Model, mean: Operation): boolean {
+  const square = mean.input ? callParts(unwrap(mean.input)) : null;
+  const member = square ? memberParts(square.callee) : null;
+  return member?.property === 'multiply' && mean.library !== 'torch';
+}
+
+/**
  * The library variance with the arguments of the mean of squares: `np.var(x, axis=0)`,
  * `x.var(dtype=np.float32)`, `torch.var(x, 1, unbiased=False)` (PyTorch's default divides by
  * n - 1, the moment formula by n).
@@ -123,7 +151,7 @@ function varianceFix(model: Model, difference: Node, squares: Moment): Fix[] {
   const name = VARIANCE_BY_LIBRARY[mean.library];
   if (!name || !stableBetween(model, base, difference)) return [];
   const torch = mean.library === 'torch';
-  if (torch && (mean.rest.length > 1 || mean.call.keywords.has('dtype'))) return [];
+  if (!argumentsCarryOver(model, mean) || isSparseSquare(model, mean)) return [];
 
   const args = [
     ...mean.rest.map((argument) => model.source(argument)),
