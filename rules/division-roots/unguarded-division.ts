@@ -23,7 +23,7 @@ import type { Model, Operation } from '../engine/model';
 import { memberParts, unwrap } from '../engine/syntax';
 import type { Fix, Rule } from '../engine/types';
 import { hasFloor } from '../engine/values';
-import { epsilonInScope, operandText } from '../precision/expressions';
+import { AUTODIFF_LIBRARIES, epsilonInScope, operandText } from '../precision/expressions';
 
 type DenominatorKind = 'spread' | 'norm' | 'count';
 
@@ -184,6 +184,15 @@ const DEFAULT_EPSILON = '1e-8';
 
 function epsilonFix(model: Model, denominator: Node, operation: Operation): Fix {
   const eps = epsilonInScope(model, denominator) ?? DEFAULT_EPSILON;
+  const root = model.operation(denominator);
+  if (root?.op === 'sqrt' && root.input && AUTODIFF_LIBRARIES.has(root.library)) {
+    // Under autograd the epsilon goes inside the root: outside, the gradient at 0 is still NaN.
+    return {
+      title: t('Add {0} inside the square root', eps),
+      safe: false,
+      edits: [model.replace(root.input, `${model.source(root.input)} + ${eps}`)],
+    };
+  }
   const text =
     operation.library === 'tfjs' && !isPlainNumber(model, denominator)
       ? `${operandText(model, denominator)}.add(${eps})`
