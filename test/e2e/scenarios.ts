@@ -242,6 +242,38 @@ const restartAfterCrash: Scenario = {
   },
 };
 
+/** Rewrites the workspace settings file, as a user editing .vscode/settings.json does. */
+function writeWorkspaceSettings(context: ScenarioContext, changes: Record<string, unknown>): void {
+  const file = path.join(context.workspace, '.vscode', 'settings.json');
+  const settings = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+  fs.writeFileSync(file, JSON.stringify({ ...settings, ...changes }, null, 2));
+}
+
+const enableSetting: Scenario = {
+  id: '8-enable-setting',
+  name: 'nanguard.enable: false stops the server and clears its findings; true brings them back',
+  async run(context) {
+    const { workbench } = context;
+    await workbench.openFile('tfjs.ts');
+    await waitForProblem(workbench, 'tfjs.ts', { code: 'NG101', line: 4, column: 13 });
+    const statusItem = workbench.page.locator('.statusbar-item', { hasText: 'NaN Guard' });
+
+    writeWorkspaceSettings(context, { 'nanguard.enable': false });
+    await poll('the language server to stop', async () => context.serverPids().length === 0);
+    await statusItem.locator('.codicon-circle-slash').waitFor({ timeout: LONG_WAIT_MS });
+    await poll(
+      'the findings of tfjs.ts to be cleared',
+      async () => (await findingsIn(workbench, 'tfjs.ts')).length === 0,
+    );
+    await workbench.screenshot('disabled');
+
+    writeWorkspaceSettings(context, { 'nanguard.enable': true });
+    await waitForProblem(workbench, 'tfjs.ts', { code: 'NG101', line: 4, column: 13 });
+    await statusItem.locator('.codicon-pass').waitFor({ timeout: LONG_WAIT_MS });
+    assert.equal(context.serverPids().length, 1);
+  },
+};
+
 export const SCENARIOS: Scenario[] = [
   diagnosticOnOpen,
   hoverExplains,
@@ -252,4 +284,5 @@ export const SCENARIOS: Scenario[] = [
   scanWorkspace,
   fixAllOnSave,
   restartAfterCrash,
+  enableSetting,
 ];
