@@ -16,7 +16,12 @@ import { t } from '../engine/l10n';
 import type { Model } from '../engine/model';
 import type { Fix, Rule, TextEdit } from '../engine/types';
 import { stableBetween } from '../engine/values';
-import { GradientTimeline, ownLineStatement, type GradientEvent } from './gradient-steps';
+import {
+  GradientTimeline,
+  lineEnding,
+  ownLineStatement,
+  type GradientEvent,
+} from './gradient-steps';
 
 export const clipAfterStep: Rule = {
   meta: {
@@ -110,16 +115,19 @@ function buildFixes(
     const unscale = `${model.source(step.scaler)}.unscale_(${model.source(step.optimizer)})`;
     lines.unshift(`${model.indentOf(stepStatement)}${unscale}`);
   }
-  const edits: TextEdit[] = [insertBefore(stepStatement, lines), removeLines(model, moved)];
+  const edits: TextEdit[] = [
+    insertBefore(stepStatement, lines, lineEnding(model)),
+    removeLines(model, moved),
+  ];
   return [{ title: t('Move the clipping before the optimizer step'), safe: true, edits }];
 }
 
 /** Lines that already carry their indentation, inserted above a statement. */
-function insertBefore(statement: Node, lines: string[]): TextEdit {
+function insertBefore(statement: Node, lines: string[], eol: string): TextEdit {
   const position = { line: statement.startPosition.row, character: 0 };
   return {
     range: { start: position, end: position },
-    newText: lines.map((l) => `${l}\n`).join(''),
+    newText: lines.map((line) => `${line}${eol}`).join(''),
   };
 }
 

@@ -357,25 +357,32 @@ export function ownLineStatement(model: Model, node: Node): Node | null {
   return statement;
 }
 
+/** The file's own line ending, so that inserted lines match a Windows file. */
+export function lineEnding(model: Model): string {
+  return model.text.includes('\r\n') ? '\r\n' : '\n';
+}
+
 /** An insertion of whole lines after a statement, at its indentation. */
 export function linesAfter(model: Model, statement: Node, lines: string[]) {
   const indent = model.indentOf(statement);
-  const text = lines.map((line) => `${indent}${line}`).join('\n');
+  const eol = lineEnding(model);
+  const text = lines.map((line) => `${indent}${line}`).join(eol);
   const row = statement.endPosition.row + 1;
   const atEnd = row >= model.text.split(/\r?\n/).length || statement.endIndex === model.text.length;
   if (atEnd) {
     const position = model.positionAt(statement.endIndex);
-    return { range: { start: position, end: position }, newText: `\n${text}` };
+    return { range: { start: position, end: position }, newText: `${eol}${text}` };
   }
   const position = { line: row, character: 0 };
-  return { range: { start: position, end: position }, newText: `${text}\n` };
+  return { range: { start: position, end: position }, newText: `${text}${eol}` };
 }
 
 /** An insertion of whole lines before a statement, at its indentation. */
 export function linesBefore(model: Model, statement: Node, lines: string[]) {
   const indent = model.indentOf(statement);
   const position = { line: statement.startPosition.row, character: 0 };
-  const text = lines.map((line) => `${indent}${line}\n`).join('');
+  const eol = lineEnding(model);
+  const text = lines.map((line) => `${indent}${line}${eol}`).join('');
   return { range: { start: position, end: position }, newText: text };
 }
 
