@@ -48,6 +48,15 @@ export const RULE_TOKENS: readonly string[] = [
   'sum',
   'tanh',
   'Softmax',
+  'adam',
+  'RMSprop',
+  'rmsprop',
+  'inf',
+  'Infinity',
+  'Sequential',
+  'sequential',
+  'normal',
+  'Normal',
 ];
 
 const ANY_TOKEN = new RegExp(RULE_TOKENS.join('|'));
