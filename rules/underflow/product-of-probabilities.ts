@@ -56,27 +56,21 @@ export const productOfProbabilities: Rule = {
           fixes: () => reduction.fixes(),
         });
       },
-      augmentedAssignment(node) {
-        const update = runningProduct(model, node);
-        if (!update) return;
-        context.report({
-          node,
-          message: message(),
-          related: relatedOrigin(update.probability),
-          fixes: () => loopFix(model, node, update),
-        });
-      },
-      assignment(node) {
-        const update = runningProduct(model, node);
-        if (!update) return;
-        context.report({
-          node,
-          message: message(),
-          related: relatedOrigin(update.probability),
-          fixes: () => loopFix(model, node, update),
-        });
-      },
+      augmentedAssignment: (node) => checkUpdate(node),
+      assignment: (node) => checkUpdate(node),
     };
+
+    /** `score *= p` and `score = score * p` inside a loop. */
+    function checkUpdate(node: Node): void {
+      const update = runningProduct(model, node);
+      if (!update) return;
+      context.report({
+        node,
+        message: message(),
+        related: relatedOrigin(update.probability),
+        fixes: () => loopFix(model, node, update),
+      });
+    }
   },
 };
 
