@@ -83,11 +83,6 @@ export function negatedText(model: Model, node: Node): string {
 /** The libraries whose code is usually differentiated, where a gradient of inf or NaN matters. */
 export const AUTODIFF_LIBRARIES: ReadonlySet<Library> = new Set(['torch', 'jax', 'tensorflow']);
 
-/** True when the file imports a library that computes gradients. */
-export function usesAutodiff(model: Model): boolean {
-  return [...AUTODIFF_LIBRARIES].some((library) => model.libraries.has(library));
-}
-
 /** Functions that TensorFlow 2 offers under `tf.math` only. */
 const TENSORFLOW_MATH_ONLY = new Set(['log1p', 'expm1', 'log']);
 
