@@ -201,6 +201,9 @@ export class Model {
   private readonly scopeNodes = new Map<number, Node>();
   /** Non-scope node id → the innermost scope around it, filled in as `scopeOf` walks up. */
   private readonly scopeBelow = new Map<number, Node>();
+  /** Call id → its operation, remembered once the walk is over. */
+  private readonly operations = new Map<number, Operation | null>();
+  private finished = false;
   /** Identifier or scope id → the scope around it, noted during the walk. */
   private readonly scopeAround = new Map<number, Node>();
   /** The scopes that enclose the node being declared, innermost last. */
@@ -471,6 +474,7 @@ export class Model {
   /** Called by the engine once every node has been declared. */
   finish(): void {
     this.importInsertLine = this.computeImportInsertLine();
+    this.finished = true;
   }
 
   // ---- Scopes and bindings ----
@@ -600,6 +604,17 @@ export class Model {
   /** The canonical operation of a call, in function form (`np.exp(x)`) or method form (`x.exp()`). */
   operation(node: Node): Operation | null {
     const inner = unwrap(node);
+    // Every rule asks about the same calls; once the walk is over the answer cannot change.
+    if (!this.finished) return this.readOperation(inner);
+    let known = this.operations.get(inner.id);
+    if (known === undefined) {
+      known = this.readOperation(inner);
+      this.operations.set(inner.id, known);
+    }
+    return known;
+  }
+
+  private readOperation(inner: Node): Operation | null {
     const call = callParts(inner);
     if (!call) return null;
     const qualified = this.qualifiedName(call.callee);
