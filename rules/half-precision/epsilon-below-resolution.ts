@@ -89,7 +89,12 @@ export const epsilonBelowResolution: Rule = {
     const candidates: Candidate[] = [];
     /** Functions (and the module) whose own code says it computes in float16. */
     const halfScopes = new Set<number>();
-    let lowPrecisionNumpy = false;
+    /**
+     * Functions (and the module) that name NumPy's float32 or float16. NumPy computes in float64,
+     * so only a function that converts to a low precision makes `1 - 1e-8` round to 1.0 there; a
+     * float32 test elsewhere in the same file says nothing about this function's arithmetic.
+     */
+    const lowPrecisionNumpyScopes = new Set<number>();
     return {
       binary: (node) => inspectArithmetic(node),
       call: (node) => {
@@ -107,8 +112,10 @@ export const epsilonBelowResolution: Rule = {
         const isHalfCall =
           memberParts(node)?.property === 'half' && node.parent?.type === 'call' && !qualified;
         if (precision === 'half' || isHalfCall) noteHalf(node);
-        if (qualified === 'numpy.float32' || qualified === 'numpy.float16')
-          lowPrecisionNumpy = true;
+        const isNumpyLow = qualified === 'numpy.float32' || qualified === 'numpy.float16';
+        if (isNumpyLow && !listsDtypes(node)) {
+          lowPrecisionNumpyScopes.add(enclosingFunction(node).id);
+        }
       },
       end: () => {
         const seen = new Set<number>();
@@ -129,8 +136,13 @@ export const epsilonBelowResolution: Rule = {
      * module does at its top level (`model = Net().half()` makes every forward float16).
      */
     function computesInHalf(site: Node): boolean {
+      return inMarkedScope(site, halfScopes);
+    }
+
+    /** True when the function around `site`, or one enclosing it, is among `scopes`. */
+    function inMarkedScope(site: Node, scopes: Set<number>): boolean {
       for (let scope: Node | null = enclosingFunction(site); scope;) {
-        if (halfScopes.has(scope.id)) return true;
+        if (scopes.has(scope.id)) return true;
         scope = scope.parent ? enclosingFunction(scope) : null;
       }
       return false;
@@ -140,7 +152,8 @@ export const epsilonBelowResolution: Rule = {
       switch (candidate.hazard) {
         case 'one-minus':
           return (
-            FLOAT32_LIBRARIES.some((library) => model.libraries.has(library)) || lowPrecisionNumpy
+            FLOAT32_LIBRARIES.some((library) => model.libraries.has(library)) ||
+            inMarkedScope(candidate.site, lowPrecisionNumpyScopes)
           );
         case 'fp16-floor':
           return computesInHalf(candidate.site);
@@ -287,6 +300,16 @@ function messageFor(hazard: Hazard): string {
         "This epsilon is below float16 resolution: on WebGL backends that compute in half precision it rounds to 0, and sqrt(0) / sqrt(0) or log(0) gives NaN. Use tf.backend().epsilon(), the backend's own epsilon.",
       );
   }
+}
+
+/**
+ * True when a dtype is one element of a list, tuple or set literal (`(np.float32, np.float64)`):
+ * code that enumerates the dtypes it tests, not arithmetic that converts to one of them.
+ */
+function listsDtypes(node: Node): boolean {
+  let current = node;
+  while (current.parent?.type === 'parenthesized_expression') current = current.parent;
+  return ['list', 'tuple', 'set', 'array'].includes(current.parent?.type ?? '');
 }
 
 /** The function definition around a node, or the module. */
