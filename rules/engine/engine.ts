@@ -2,10 +2,10 @@
 // one walk of the tree, then turn reports into findings, drop the suppressed ones and sort.
 
 import type { Node, Tree } from 'web-tree-sitter';
-import { Model } from './model';
+import { DECLARING_TYPES, Model } from './model';
 import { parse } from './parser';
 import { collectSuppressions, isSuppressed } from './suppression';
-import { eventOf } from './syntax';
+import { eventOf, eventTypes } from './syntax';
 import type {
   Finding,
   Fix,
@@ -125,8 +125,10 @@ function createVisitors(
 }
 
 /**
- * Walks the tree once with a cursor (no recursion, so deep nesting cannot exhaust the stack),
- * declaring every node in the model and keeping the nodes that some rule listens for.
+ * Collects, in document order, the nodes that the model declares from and the nodes some rule
+ * listens for, with one call into tree-sitter: `descendantsOfType` walks the tree inside
+ * WebAssembly and hands back only the wanted nodes, which is several times faster than stepping a
+ * cursor over every node from JavaScript. No recursion, so deep nesting cannot exhaust the stack.
  */
 function walk(
   tree: Tree,
@@ -135,24 +137,21 @@ function walk(
 ): { events: [Node, NodeEvent][]; comments: Node[] } {
   const events: [Node, NodeEvent][] = [];
   const comments: Node[] = [];
-  const cursor = tree.walk();
-  try {
-    for (;;) {
-      const node = cursor.currentNode;
-      if (node.isNamed) {
-        if (node.type === 'comment') comments.push(node);
-        model.declare(node);
-        const event = eventOf(node, model.dialect);
-        if (event && subscribed.has(event)) events.push([node, event]);
-      }
-      if (cursor.gotoFirstChild()) continue;
-      while (!cursor.gotoNextSibling()) {
-        if (!cursor.gotoParent()) return { events, comments };
-      }
+  const wanted = new Set<string>(['comment', ...DECLARING_TYPES[model.dialect]]);
+  for (const type of eventTypes(model.dialect, subscribed)) wanted.add(type);
+
+  for (const node of tree.rootNode.descendantsOfType([...wanted])) {
+    // Keywords share some names with named nodes (`lambda`, `import`): keep the named ones.
+    if (!node?.isNamed) continue;
+    if (node.type === 'comment') {
+      comments.push(node);
+      continue;
     }
-  } finally {
-    cursor.delete();
+    model.declare(node);
+    const event = eventOf(node, model.dialect);
+    if (event && subscribed.has(event)) events.push([node, event]);
   }
+  return { events, comments };
 }
 
 function dispatch(

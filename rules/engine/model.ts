@@ -9,6 +9,7 @@ import {
   callParts,
   contains,
   isScope,
+  SCOPE_TYPES,
   memberParts,
   unwrap,
   type CallParts,
@@ -44,6 +45,42 @@ export interface Operation {
   qualified: string | null;
   isMethod: boolean;
 }
+
+/**
+ * The node types `Model.declare` reads: imports, assignments, loops, parameters and definitions,
+ * plus every scope. The engine hands the model exactly these nodes, in document order.
+ */
+export const DECLARING_TYPES: Record<Dialect, readonly string[]> = {
+  python: [
+    'import_statement',
+    'import_from_statement',
+    'future_import_statement',
+    'assignment',
+    'augmented_assignment',
+    'named_expression',
+    'for_statement',
+    'for_in_clause',
+    'function_definition',
+    'lambda',
+    'class_definition',
+    'with_item',
+    ...SCOPE_TYPES.python,
+  ],
+  ts: [
+    'import_statement',
+    'variable_declarator',
+    'assignment_expression',
+    'augmented_assignment_expression',
+    'for_in_statement',
+    'function_declaration',
+    'function_expression',
+    'arrow_function',
+    'method_definition',
+    'generator_function_declaration',
+    'class_declaration',
+    ...SCOPE_TYPES.ts,
+  ],
+};
 
 /** Last name segment → canonical operation. One table for every library and for method forms. */
 const OPERATION_SYNONYMS: Record<string, string> = {
@@ -199,15 +236,14 @@ export class Model {
   private readonly imports = new Map<string, ImportRecord>();
   private readonly bindings = new Map<number, Map<string, Binding[]>>();
   private readonly scopeNodes = new Map<number, Node>();
-  /** Non-scope node id → the innermost scope around it, filled in as `scopeOf` walks up. */
-  private readonly scopeBelow = new Map<number, Node>();
   /** Call id → its operation, remembered once the walk is over. */
   private readonly operations = new Map<number, Operation | null>();
   private finished = false;
-  /** Identifier or scope id → the scope around it, noted during the walk. */
-  private readonly scopeAround = new Map<number, Node>();
-  /** The scopes that enclose the node being declared, innermost last. */
-  private readonly openScopes: Node[] = [];
+  /** Every scope node in document order, and for each the index of the scope around it. */
+  private readonly scopes: Node[] = [];
+  private readonly enclosingScopeIndex: number[] = [];
+  /** The scopes that enclose the node being declared, as indexes into `scopes`, innermost last. */
+  private readonly openScopes: number[] = [];
   private readonly lineStarts: number[];
   /** The file's own line ending, for the lines that fixes insert. */
   readonly eol: string;
@@ -485,37 +521,47 @@ export class Model {
    * here without walking up through `parent`.
    */
   private noteScope(node: Node): void {
+    if (!isScope(node, this.dialect)) return;
     const open = this.openScopes;
-    while (open.length > 0 && open[open.length - 1].endIndex <= node.startIndex) open.pop();
-    const scope = isScope(node, this.dialect);
-    if (scope || node.type === 'identifier') {
-      this.scopeAround.set(node.id, open[open.length - 1] ?? this.root);
+    while (open.length > 0 && this.scopes[open[open.length - 1]].endIndex <= node.startIndex) {
+      open.pop();
     }
-    if (scope) open.push(node);
+    this.enclosingScopeIndex.push(open.length > 0 ? open[open.length - 1] : -1);
+    this.scopes.push(node);
+    open.push(this.scopes.length - 1);
   }
 
+  /**
+   * The innermost scope around a node (a scope node's own scope is the one around it). Scopes
+   * nest, so the answer is the last scope starting at or before the node that also ends after
+   * it: a binary search, then a few steps outwards. Asking tree-sitter for parents instead costs
+   * a descent from the root per step.
+   */
   scopeOf(node: Node): Node {
-    const noted = this.scopeAround.get(node.id);
-    if (noted) return noted;
-    // Each `parent` step costs tree-sitter a descent from the root, so walking up from deeply
-    // nested code is quadratic. Remembering the scope of every ancestor passed keeps later
-    // questions from the same region to a step or two.
-    const passed: number[] = [];
-    let scope = this.root;
-    for (let current = node.parent; current; current = current.parent) {
-      const known = this.scopeBelow.get(current.id);
-      if (known) {
-        scope = known;
-        break;
+    const scopes = this.scopes;
+    let low = 0;
+    let high = scopes.length - 1;
+    let index = -1;
+    while (low <= high) {
+      const middle = (low + high) >> 1;
+      if (scopes[middle].startIndex <= node.startIndex) {
+        index = middle;
+        low = middle + 1;
+      } else {
+        high = middle - 1;
       }
-      if (isScope(current, this.dialect)) {
-        scope = current;
-        break;
-      }
-      passed.push(current.id);
     }
-    for (const id of passed) this.scopeBelow.set(id, scope);
-    return scope;
+    while (index >= 0) {
+      const scope = scopes[index];
+      // A node with exactly a scope's range is that scope or a wrapper around it (an expression
+      // statement holding a lambda), never inside it: no child spans a whole function.
+      const sameRange = scope.startIndex === node.startIndex && scope.endIndex === node.endIndex;
+      const around =
+        !sameRange && scope.startIndex <= node.startIndex && node.endIndex <= scope.endIndex;
+      if (around) return scope;
+      index = this.enclosingScopeIndex[index];
+    }
+    return this.root;
   }
 
   /** The bindings of `name` visible from `at`: the innermost scope that binds it. */

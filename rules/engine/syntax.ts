@@ -57,7 +57,14 @@ export function eventOf(node: Node, dialect: Dialect): NodeEvent | undefined {
   return event;
 }
 
-const SCOPE_TYPES: Record<Dialect, Set<string>> = {
+/** The node types that raise the given events, for collecting them in one pass. */
+export function eventTypes(dialect: Dialect, events: Set<NodeEvent>): string[] {
+  return Object.entries(EVENT_BY_TYPE[dialect])
+    .filter(([, event]) => events.has(event) || (event === 'binary' && events.has('comparison')))
+    .map(([type]) => type);
+}
+
+export const SCOPE_TYPES: Record<Dialect, Set<string>> = {
   python: new Set([
     'module',
     'function_definition',
