@@ -13,6 +13,10 @@
 // Fix safety: unsafe. The epsilon changes the result slightly for every input (by about eps / std
 // relative); a count clamped to 1 changes only the empty case.
 //
+// A test of the denominator before the division silences it: `if beta > 0:`, an earlier
+// `if std == 0: return ...`, `a / d if d else 0`, `assert d > 0`. The test may name the
+// denominator or the value it reduces (`if np.allclose(v, 0): return` before `/ norm(v)`).
+//
 // A sum is not flagged in general: `counts / counts.sum()` turns counts into frequencies, and its
 // total is 0 only for an empty histogram, which such code rarely meets. Mask counts are different:
 // a batch whose mask selects nothing is routine (all padding, no positive label).
@@ -24,6 +28,7 @@ import { memberParts, unwrap } from '../engine/syntax';
 import type { Fix, Rule } from '../engine/types';
 import { hasFloor } from '../engine/values';
 import { AUTODIFF_LIBRARIES, epsilonInScope, operandText } from '../precision/expressions';
+import { guardedByControlFlow, guardSubjects } from './control-guards';
 
 type DenominatorKind = 'spread' | 'norm' | 'count';
 
@@ -56,6 +61,8 @@ export const unguardedDivision: Rule = {
       if (!division || division.operator !== '/') return;
       const denominator = hazardousDenominator(model, division.right);
       if (!denominator || isGuarded(model, division.right)) return;
+      const subjects = guardSubjects(model, division.right, denominator.operation.input);
+      if (guardedByControlFlow(model, division.node, subjects)) return;
 
       context.report({
         node: division.node,
@@ -113,10 +120,8 @@ function hazardousDenominator(model: Model, node: Node): Denominator | null {
 
 /**
  * True when the denominator is kept away from 0: a floor in its expression or its variable's
- * value, or a later repair of the variable (`std[std == 0] = 1`, `std += eps`).
- *
- * FIXME: a guard in control flow (`if std == 0: return x - mean` before the division) is not
- * seen, because the model reads code as straight-line; such divisions are still reported.
+ * value, or a later repair of the variable (`std[std == 0] = 1`, `std += eps`). Guards written
+ * as control flow are asked separately (`guardedByControlFlow`).
  */
 function isGuarded(model: Model, node: Node): boolean {
   if (hasFloor(model, node)) return true;
