@@ -74,6 +74,7 @@ export function isShiftedOrBounded(model: Model, argument: Node): boolean {
   const arithmetic = model.arithmetic(value);
   if (arithmetic?.operator === '-') {
     if (mentionsOperation(model, arithmetic.right, ['max', 'logsumexp', 'maximum'])) return true;
+    if (shiftAssignedInBranches(model, arithmetic.right)) return true;
   }
   const operation = model.operation(value);
   if (
@@ -83,6 +84,25 @@ export function isShiftedOrBounded(model: Model, argument: Node): boolean {
     return true;
   }
   return false;
+}
+
+/**
+ * True when a shift variable is a max in one of its assignments: `m = np.amax(x)` followed by a
+ * branch that resets it (`elif not np.isfinite(m): m = 0`). Straight-line reading sees only the
+ * reset, yet the shift is the max wherever the max is finite.
+ */
+function shiftAssignedInBranches(model: Model, shift: Node): boolean {
+  const inner = unwrap(shift);
+  if (inner.type !== 'identifier') return false;
+  return model
+    .bindingsOf(inner.text, inner)
+    .some(
+      (binding) =>
+        binding.kind === 'assignment' &&
+        binding.value !== null &&
+        binding.target.startIndex < inner.startIndex &&
+        mentionsOperation(model, binding.value, ['max', 'logsumexp', 'maximum']),
+    );
 }
 
 /** True when the expression, looked through variables, uses one of the named operations. */
