@@ -17,6 +17,7 @@ import { numberValue } from '../engine/syntax';
 import type { Fix, Rule } from '../engine/types';
 import { expValue, stableBetween } from '../engine/values';
 import { isOne, negatedNode, negatedText } from '../log-domain/stable-forms';
+import { isNonPositive } from './manual-softplus';
 
 const LIBRARY_SIGMOID: Partial<Record<Operation['library'], string>> = {
   numpy: 'scipy.special.expit',
@@ -88,6 +89,8 @@ export const manualSigmoid: Rule = {
       const sigmoid = manualSigmoidAt(model, node);
       // exp of a literal is a constant that the author can see does not overflow.
       if (!sigmoid?.exp.input || numberValue(sigmoid.exp.input) !== null) return;
+      // `z = exp(-abs(x))` is at most 1: `z / (1 + z)` is the stable half of a sign-split sigmoid.
+      if (isNonPositive(model, sigmoid.exp.input)) return;
       // JavaScript numbers saturate silently and have no autograd: only the ratio form fails.
       if (sigmoid.exp.library === 'Math' && sigmoid.form === 'reciprocal') return;
       context.report({

@@ -33,11 +33,17 @@ function softplusExp(model: Model, node: Node): { log: Operation; exp: Operation
   return exp ? { log, exp } : null;
 }
 
-/** `-abs(x)` and `-|x|`-like exponents cannot overflow: the stable softplus is built on them. */
-function isNonPositive(model: Model, exponent: Node): boolean {
+/**
+ * `-abs(x)`, `-x**2` and `-square(x)` exponents are at most 0, so their exp cannot overflow: the
+ * stable softplus and sigmoid are built on `exp(-abs(x))`.
+ */
+export function isNonPositive(model: Model, exponent: Node): boolean {
   const negated = unaryParts(unwrap(model.resolve(exponent)));
   if (negated?.operator !== '-') return false;
-  return model.operationOf(negated.argument)?.op === 'abs';
+  const operation = model.operationOf(negated.argument);
+  if (operation?.op === 'abs' || operation?.op === 'square') return true;
+  const power = model.arithmetic(model.resolve(negated.argument));
+  return power?.operator === '**' && numberValue(power.right) === 2;
 }
 
 function softplusText(model: Model, library: Operation['library'], x: string): string | null {
