@@ -8,11 +8,14 @@
 // returns 0 where the answer is x, and loses relative precision well above that threshold.
 // Use instead: `log1p(x)` and `log1p(-x)`, which are accurate for every small x.
 // Fix safety: safe. log1p computes the same function, more accurately.
+//
+// `log(n + 1)` of a count is not flagged: 1 + n is exact for a whole number, so there is nothing
+// to recover, and code writes it on purpose for a count that may be 0.
 
 import type { Node } from 'web-tree-sitter';
 import { t } from '../engine/l10n';
 import type { Model, Operation } from '../engine/model';
-import { numberValue } from '../engine/syntax';
+import { callParts, memberParts, numberValue } from '../engine/syntax';
 import type { Fix, Rule } from '../engine/types';
 import { expValue, stableBetween } from '../engine/values';
 import { isOne, negation, replaceValue, siblingCall } from './expressions';
@@ -87,7 +90,41 @@ function onePlusOrMinus(model: Model, input: Node): SmallTerm | null {
   }
   if (!found || numberValue(found.term) !== null) return null;
   if (!found.negated && expValue(model, found.term)) return null;
+  if (!found.negated && isCount(model, found.term)) return null;
   return found;
+}
+
+/** Names that conventionally hold a count: `n`, `N`, `k`, `n_samples`, `num_items`, `counts`. */
+const COUNT_NAME = /^(n|N|k|n_\w+|num_\w+|\w*counts?_?|count_\w+)$/;
+const COUNT_CALLS = new Set(['len', 'range', 'arange', 'numel', 'count_nonzero', 'bincount']);
+const SIZE_ATTRIBUTES = new Set(['shape', 'size', 'ndim']);
+
+/**
+ * True when x is a count: a length, a size, an `arange`, or a variable named like a count.
+ * `1 + n` is exact for an integer n >= 0 (below 2^53 in float64), so log1p gains nothing there;
+ * code writes `log(n + 1)` for a count that may be 0.
+ */
+function isCount(model: Model, term: Node, depth = 0): boolean {
+  const value = model.resolve(term);
+  if (value.type === 'identifier') return COUNT_NAME.test(value.text);
+  const call = callParts(value);
+  if (call) {
+    const name = calleeName(call.callee);
+    return name !== null && COUNT_CALLS.has(name);
+  }
+  const member = memberParts(value);
+  if (member) return SIZE_ATTRIBUTES.has(member.property) || COUNT_NAME.test(member.property);
+  if (value.type === 'subscript' && depth < 2) {
+    const base = value.childForFieldName('value');
+    return base !== null && isCount(model, base, depth + 1);
+  }
+  return false;
+}
+
+function calleeName(callee: Node): string | null {
+  const member = memberParts(callee);
+  if (member) return member.property;
+  return callee.type === 'identifier' ? callee.text : null;
 }
 
 function buildFixes(model: Model, log: Operation, small: SmallTerm): Fix[] {
