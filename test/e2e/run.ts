@@ -1,6 +1,7 @@
 // The real-editor end-to-end test: packages the extension, installs the .vsix into code-server
 // (VS Code in the browser, running offline from .cache/), opens a copy of the fixture workspace
 // in Debian's Chromium through playwright-core, and checks each scenario in the page and on disk.
+// A second session repeats the essentials with Japanese as VS Code's display language.
 // Prints `N passed, M failed` last; screenshots and logs go to test-output/e2e/.
 //
 // Usage: npm run test:e2e            (runs scripts/e2e/setup.sh first)
@@ -16,11 +17,14 @@ import {
   createSandbox,
   extensionLogs,
   installExtension,
+  installJapaneseLanguagePack,
+  LANGUAGE_PACK_FIXTURE,
   languageServerPids,
+  NODE24,
   ROOT,
   type Sandbox,
 } from './host';
-import { SCENARIOS, type ScenarioContext } from './scenarios';
+import { SCENARIO_COUNT, SESSIONS, type ScenarioContext, type Session } from './scenarios';
 import { Workbench } from './workbench';
 
 const OUTPUT = path.join(ROOT, 'test-output/e2e');
@@ -60,14 +64,30 @@ function packageExtension(): string {
   return vsix;
 }
 
-async function runScenarios(workbench: Workbench, sandbox: Sandbox): Promise<Outcome[]> {
+/** Packages the empty Japanese language pack fixture with the same vsce. */
+function packageLanguagePack(): string {
+  const vsix = path.join(OUTPUT, 'language-pack-ja.vsix');
+  const vsce = path.join(ROOT, '.cache/vsce/node_modules/@vscode/vsce/vsce');
+  execFileSync(
+    NODE24,
+    [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--out', vsix],
+    { cwd: LANGUAGE_PACK_FIXTURE, stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+  return vsix;
+}
+
+async function runScenarios(
+  session: Session,
+  workbench: Workbench,
+  sandbox: Sandbox,
+): Promise<Outcome[]> {
   const context: ScenarioContext = {
     workbench,
     workspace: sandbox.workspace,
     serverPids: () => languageServerPids(sandbox),
   };
   const outcomes: Outcome[] = [];
-  for (const scenario of SCENARIOS) {
+  for (const scenario of session.scenarios) {
     const started = Date.now();
     try {
       await scenario.run(context);
@@ -98,26 +118,32 @@ function indent(text: string): string {
     .join('\n');
 }
 
-function copyLogs(sandbox: Sandbox): string[] {
+function copyLogs(sandbox: Sandbox, folder: string): string[] {
   return extensionLogs(sandbox).map((log) => {
-    const target = path.join(OUTPUT, `${path.basename(path.dirname(log))}-${path.basename(log)}`);
+    const target = path.join(folder, `${path.basename(path.dirname(log))}-${path.basename(log)}`);
     fs.copyFileSync(log, target);
     return target;
   });
 }
 
-async function main(): Promise<number> {
-  const started = Date.now();
-  fs.rmSync(OUTPUT, { recursive: true, force: true });
-  fs.mkdirSync(OUTPUT, { recursive: true });
+interface Packages {
+  extension: string;
+  languagePack: string;
+}
+
+/**
+ * One code-server session: a fresh sandbox with the extension installed, the workbench on the
+ * copied workspace, the session's scenarios in order. code-server is stopped whatever happens.
+ */
+async function runSession(session: Session, packages: Packages): Promise<Outcome[]> {
+  const output = path.join(OUTPUT, session.name);
+  fs.mkdirSync(output, { recursive: true });
+  console.log(`session ${session.name} (display language ${session.locale})`);
 
   let phase = Date.now();
-  const vsix = packageExtension();
-  console.log(`packaged ${path.relative(ROOT, vsix)} (${elapsed(phase)})`);
-
-  phase = Date.now();
-  const sandbox = createSandbox();
-  await installExtension(sandbox, vsix);
+  const sandbox = createSandbox(session.name);
+  await installExtension(sandbox, packages.extension);
+  if (session.locale === 'ja') await installJapaneseLanguagePack(sandbox, packages.languagePack);
   console.log(`installed the extension into code-server (${elapsed(phase)})`);
 
   let server: CodeServer | undefined;
@@ -125,7 +151,8 @@ async function main(): Promise<number> {
   let outcomes: Outcome[] = [];
   try {
     phase = Date.now();
-    server = await CodeServer.start(sandbox, path.join(OUTPUT, 'code-server.log'));
+    const locale = session.locale === 'en' ? [] : ['--locale', session.locale];
+    server = await CodeServer.start(sandbox, path.join(output, 'code-server.log'), locale);
     console.log(`code-server is listening at ${server.url} (${elapsed(phase)})`);
 
     browser = await chromium.launch({
@@ -136,38 +163,50 @@ async function main(): Promise<number> {
     });
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     page.setDefaultTimeout(30_000);
-    const workbench = new Workbench(page, OUTPUT);
+    const workbench = new Workbench(page, output);
 
     phase = Date.now();
     await workbench.load(server.folderUrl(sandbox.workspace), 'softmax.py');
     await workbench.screenshot('workbench-loaded');
     console.log(`the workbench loaded the workspace (${elapsed(phase)})`);
 
-    outcomes = await runScenarios(workbench, sandbox);
+    outcomes = await runScenarios(session, workbench, sandbox);
     if (process.argv.includes('--keep-open')) {
       console.log(`--keep-open: the workbench stays at ${server.folderUrl(sandbox.workspace)}`);
       await new Promise(() => undefined);
     }
   } catch (error) {
     console.log(`The test host failed: ${error instanceof Error ? error.stack : String(error)}`);
-    outcomes.push({ name: 'test host', passed: false, seconds: 0, error: String(error) });
   } finally {
     await browser?.close().catch(() => undefined);
     await server?.stop();
-    const logs = copyLogs(sandbox);
+    const logs = copyLogs(sandbox, output);
     fs.rmSync(sandbox.shortDir, { recursive: true, force: true });
-    if (outcomes.some((outcome) => !outcome.passed)) {
-      for (const log of logs) {
-        if (!log.endsWith('NaN Guard.log')) continue;
+    if (outcomes.length < session.scenarios.length || outcomes.some((each) => !each.passed)) {
+      for (const log of logs.filter((file) => file.endsWith('NaN Guard.log'))) {
         console.log(`--- ${path.relative(ROOT, log)} (last 60 lines)`);
         console.log(fs.readFileSync(log, 'utf8').split('\n').slice(-60).join('\n'));
       }
     }
   }
+  return outcomes;
+}
 
-  // A scenario that never ran (the host failed first) counts as failed.
+async function main(): Promise<number> {
+  const started = Date.now();
+  fs.rmSync(OUTPUT, { recursive: true, force: true });
+  fs.mkdirSync(OUTPUT, { recursive: true });
+
+  const phase = Date.now();
+  const packages = { extension: packageExtension(), languagePack: packageLanguagePack() };
+  console.log(`packaged ${path.relative(ROOT, packages.extension)} (${elapsed(phase)})`);
+
+  const outcomes: Outcome[] = [];
+  for (const session of SESSIONS) outcomes.push(...(await runSession(session, packages)));
+
+  // A scenario that never ran (its session's host failed first) counts as failed.
   const passed = outcomes.filter((outcome) => outcome.passed).length;
-  const failed = SCENARIOS.length - passed;
+  const failed = SCENARIO_COUNT - passed;
   console.log(`total ${elapsed(started)}; screenshots and logs in ${path.relative(ROOT, OUTPUT)}/`);
   console.log(`${passed} passed, ${failed} failed`);
   return failed === 0 ? 0 : 1;
@@ -177,7 +216,7 @@ main().then(
   (code) => process.exit(code),
   (error) => {
     console.error(error);
-    console.log(`0 passed, ${SCENARIOS.length} failed`);
+    console.log(`0 passed, ${SCENARIO_COUNT} failed`);
     process.exit(1);
   },
 );

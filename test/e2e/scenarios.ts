@@ -274,15 +274,65 @@ const enableSetting: Scenario = {
   },
 };
 
-export const SCENARIOS: Scenario[] = [
-  diagnosticOnOpen,
-  hoverExplains,
-  quickFix,
-  // The TypeScript file is checked before the workspace scan, which would publish its findings
-  // too: its diagnostic must come from opening it.
-  typescriptSoftmax,
-  scanWorkspace,
-  fixAllOnSave,
-  restartAfterCrash,
-  enableSetting,
+/** Hiragana, katakana or kanji: the text was translated. */
+const JAPANESE = /[\u3040-\u30ff\u4e00-\u9fff]/;
+
+const japaneseDisplayLanguage: Scenario = {
+  id: '9-japanese',
+  name: 'with Japanese as display language, findings, hover, commands and messages are Japanese',
+  async run({ workbench }) {
+    await workbench.openFile('softmax.py');
+    const problem = await waitForProblem(workbench, 'softmax.py', {
+      code: 'NG101',
+      line: 5,
+      column: 12,
+    });
+    assert.match(problem.message, JAPANESE);
+    const hover = await workbench.hover(workbench.squiggles('warning').first(), /naive-softmax/);
+    assert.match(hover, JAPANESE);
+    await workbench.screenshot('japanese-hover');
+
+    const statusItem = workbench.page.locator('.statusbar-item', { hasText: 'NaN Guard' });
+    await poll('the status item to describe the server in Japanese', async () =>
+      JAPANESE.test((await statusItem.locator('a').first().getAttribute('aria-label')) ?? ''),
+    );
+
+    // The command title comes from package.nls.ja.json, the summary from the client's bundle.
+    await workbench.runCommand('NaN Guard: ワークスペースをスキャン');
+    await waitForProblem(workbench, 'attention.py', { code: 'NG101', line: 5, column: 15 });
+    await poll('the scan summary in Japanese', async () =>
+      (await workbench.notifications()).find((text) => /スキャンし/.test(text)),
+    );
+    await workbench.screenshot('japanese-scan');
+  },
+};
+
+export interface Session {
+  /** Names the sandbox folders and the screenshot folder. */
+  name: string;
+  /** VS Code's display language for this session. */
+  locale: 'en' | 'ja';
+  scenarios: Scenario[];
+}
+
+export const SESSIONS: Session[] = [
+  {
+    name: 'english',
+    locale: 'en',
+    scenarios: [
+      diagnosticOnOpen,
+      hoverExplains,
+      quickFix,
+      // The TypeScript file is checked before the workspace scan, which would publish its
+      // findings too: its diagnostic must come from opening it.
+      typescriptSoftmax,
+      scanWorkspace,
+      fixAllOnSave,
+      restartAfterCrash,
+      enableSetting,
+    ],
+  },
+  { name: 'japanese', locale: 'ja', scenarios: [japaneseDisplayLanguage] },
 ];
+
+export const SCENARIO_COUNT = SESSIONS.reduce((sum, session) => sum + session.scenarios.length, 0);
