@@ -3,7 +3,8 @@
 // What it does: flags weight initialisation with a fixed standard deviation of 0.5 or more:
 // `nn.init.normal_(w, std=1.0)`, `w.data.normal_(0, 1)`, `nn.Parameter(torch.randn(n, m) * 2)`,
 // Keras `RandomNormal(stddev=1.0)` and TensorFlow.js `tf.initializers.randomNormal({ stddev: 1 })`.
-// Embedding tables, whose rows are looked up rather than summed, stay silent.
+// Embedding tables, whose rows are looked up rather than summed, stay silent, and so do tensors
+// that the function returns: a `randn`-like factory draws from N(0, 1) by contract.
 // Why is this bad? A layer with n inputs multiplies the spread of its activations by about
 // std * sqrt(n): with std 1 and 512 inputs that is 22.6 per layer, so after four layers values
 // reach 2.6e5, beyond float16's 65504, and softmax or exp overflows float32 (above about 88.7)
@@ -81,6 +82,7 @@ function initStd(model: Model, node: Node): Node | null {
     const name = lastSegment(qualified);
     if (/^torch\.nn\.init\./.test(qualified) && NORMAL_INIT.has(name)) {
       if (call.args[0] && /embed/i.test(call.args[0].text)) return null;
+      if (call.args[0] && returnedByEnclosingFunction(node, call.args[0])) return null;
       return call.keywords.get('std') ?? call.args[2] ?? null;
     }
     if (/^(tensorflow|keras|tf_keras)\./.test(qualified) && KERAS_NORMAL.has(name)) {
@@ -95,6 +97,22 @@ function initStd(model: Model, node: Node): Node | null {
   if (!member || member.property !== 'normal_') return null;
   if (/embed/i.test(member.object.text) || !namesWeight(member.object)) return null;
   return call.keywords.get('std') ?? call.args[1] ?? null;
+}
+
+/**
+ * True when the initialised tensor is what the enclosing function returns: a factory of random
+ * tensors (a sharded or distributed `randn`) whose standard normal draw is its contract, not a
+ * layer's weights.
+ */
+function returnedByEnclosingFunction(call: Node, target: Node): boolean {
+  const name = unwrap(target);
+  if (name.type !== 'identifier') return false;
+  let scope = call.parent;
+  while (scope && scope.type !== 'function_definition') scope = scope.parent;
+  if (!scope) return false;
+  return scope
+    .descendantsOfType('return_statement')
+    .some((statement) => statement?.namedChildren[0]?.text === name.text);
 }
 
 /** `self.fc.weight`, `w.data`, `W`: an attribute or a name that holds weights, not a new tensor. */
