@@ -5,7 +5,7 @@ import type { Node, Tree } from 'web-tree-sitter';
 import { DECLARING_TYPES, Model } from './model';
 import { parse } from './parser';
 import { collectSuppressions, isSuppressed } from './suppression';
-import { eventOf, eventTypes } from './syntax';
+import { eventOf, eventTypes, withNodeCache } from './syntax';
 import type {
   Finding,
   Fix,
@@ -60,6 +60,15 @@ export function analyzeText(text: string, language: LanguageId, options: Analyze
 }
 
 export function analyzeTree(
+  tree: Tree,
+  text: string,
+  language: LanguageId,
+  options: AnalyzeOptions,
+): Analysis {
+  return withNodeCache(() => analyzeWithCache(tree, text, language, options));
+}
+
+function analyzeWithCache(
   tree: Tree,
   text: string,
   language: LanguageId,

@@ -5,6 +5,32 @@
 import type { Node } from 'web-tree-sitter';
 import type { Dialect, NodeEvent } from './types';
 
+/**
+ * Readings of nodes, remembered while one analysis runs. Every rule asks about the same calls and
+ * each question costs several calls into WebAssembly; node ids are unique within one tree, so the
+ * cache lives exactly as long as one analysis (see `withNodeCache`).
+ */
+let nodeCache: Map<string, unknown> | null = null;
+
+export function withNodeCache<T>(run: () => T): T {
+  const outer = nodeCache;
+  nodeCache = new Map();
+  try {
+    return run();
+  } finally {
+    nodeCache = outer;
+  }
+}
+
+function remembered<T>(kind: string, node: Node, read: (node: Node) => T): T {
+  if (!nodeCache) return read(node);
+  const key = `${kind}:${node.id}`;
+  if (nodeCache.has(key)) return nodeCache.get(key) as T;
+  const value = read(node);
+  nodeCache.set(key, value);
+  return value;
+}
+
 const EVENT_BY_TYPE: Record<Dialect, Record<string, NodeEvent>> = {
   python: {
     call: 'call',
@@ -129,6 +155,10 @@ export function isIdentifier(node: Node): boolean {
 
 /** `a.b` in either grammar: the object and the property name. */
 export function memberParts(node: Node): { object: Node; property: string } | null {
+  return remembered('member', node, readMemberParts);
+}
+
+function readMemberParts(node: Node): { object: Node; property: string } | null {
   if (node.type === 'attribute') {
     const object = node.childForFieldName('object');
     const attribute = node.childForFieldName('attribute');
@@ -151,6 +181,10 @@ export interface CallParts {
 }
 
 export function callParts(node: Node): CallParts | null {
+  return remembered('call', node, readCallParts);
+}
+
+function readCallParts(node: Node): CallParts | null {
   if (node.type !== 'call' && node.type !== 'call_expression' && node.type !== 'new_expression') {
     return null;
   }
@@ -181,6 +215,10 @@ export interface BinaryParts {
 }
 
 export function binaryParts(node: Node): BinaryParts | null {
+  return remembered('binary', node, readBinaryParts);
+}
+
+function readBinaryParts(node: Node): BinaryParts | null {
   if (node.type !== 'binary_operator' && node.type !== 'binary_expression') return null;
   const left = node.childForFieldName('left');
   const right = node.childForFieldName('right');
