@@ -61,7 +61,10 @@ export const unguardedDivision: Rule = {
       if (!division || division.operator !== '/') return;
       const denominator = hazardousDenominator(model, division.right);
       if (!denominator || isGuarded(model, division.right)) return;
-      const subjects = guardSubjects(model, division.right, denominator.operation.input);
+      // A test of a vector (`np.allclose(v, 0)`) speaks for its norm; a test of the values of
+      // data (`np.any(x <= 0)`) says nothing about their spread.
+      const reduced = denominator.kind === 'norm' ? denominator.operation.input : null;
+      const subjects = guardSubjects(model, division.right, reduced);
       if (guardedByControlFlow(model, division.node, subjects)) return;
 
       context.report({
