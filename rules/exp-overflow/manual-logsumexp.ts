@@ -16,10 +16,10 @@
 import type { Node } from 'web-tree-sitter';
 import { t } from '../engine/l10n';
 import type { Model, Operation } from '../engine/model';
-import { numberValue } from '../engine/syntax';
 import type { Fix, Rule } from '../engine/types';
 import { expValue, isShiftedOrBounded, stableBetween } from '../engine/values';
 import { grouped } from '../log-domain/stable-forms';
+import { isConstantExponent } from './constant-exponent';
 
 interface LibraryLogsumexp {
   name: string;
@@ -67,7 +67,7 @@ export const manualLogsumexp: Rule = {
         const exp = expValue(model, sum.input);
         if (!exp?.input || isShiftedOrBounded(model, exp.input)) return;
         // exp of a literal is a constant that the author can see does not overflow.
-        if (numberValue(exp.input) !== null) return;
+        if (isConstantExponent(model, exp.input)) return;
 
         context.report({
           node: log.node,

@@ -13,11 +13,11 @@
 import type { Node } from 'web-tree-sitter';
 import { t } from '../engine/l10n';
 import type { Model, Operation } from '../engine/model';
-import { numberValue } from '../engine/syntax';
 import type { Fix, Rule } from '../engine/types';
 import { expValue, stableBetween } from '../engine/values';
 import { isOne, negatedNode, negatedText } from '../log-domain/stable-forms';
 import { isNonPositive } from './manual-softplus';
+import { isConstantExponent } from './constant-exponent';
 
 const LIBRARY_SIGMOID: Partial<Record<Operation['library'], string>> = {
   numpy: 'scipy.special.expit',
@@ -88,7 +88,7 @@ export const manualSigmoid: Rule = {
     function check(node: Node): void {
       const sigmoid = manualSigmoidAt(model, node);
       // exp of a literal is a constant that the author can see does not overflow.
-      if (!sigmoid?.exp.input || numberValue(sigmoid.exp.input) !== null) return;
+      if (!sigmoid?.exp.input || isConstantExponent(model, sigmoid.exp.input)) return;
       // `z = exp(-abs(x))` is at most 1: `z / (1 + z)` is the stable half of a sign-split sigmoid.
       if (isNonPositive(model, sigmoid.exp.input)) return;
       // JavaScript numbers saturate silently and have no autograd: only the ratio form fails.

@@ -17,6 +17,7 @@ import { numberValue, unaryParts, unwrap } from '../engine/syntax';
 import type { Fix, Rule } from '../engine/types';
 import { expValue, isShiftedOrBounded, stableBetween } from '../engine/values';
 import { isAtomic, isOne } from '../log-domain/stable-forms';
+import { isConstantExponent } from './constant-exponent';
 
 /** `log(1 + exp(x))` or `log1p(exp(x))`: the exp, or null. */
 function softplusExp(model: Model, node: Node): { log: Operation; exp: Operation } | null {
@@ -102,7 +103,8 @@ export const manualSoftplus: Rule = {
         const found = softplusExp(model, node);
         if (!found?.exp.input || isShiftedOrBounded(model, found.exp.input)) return;
         // exp of a literal is a constant; an exponent like -abs(x) cannot overflow.
-        if (numberValue(found.exp.input) !== null || isNonPositive(model, found.exp.input)) return;
+        if (isConstantExponent(model, found.exp.input) || isNonPositive(model, found.exp.input))
+          return;
         const { log, exp } = found;
         context.report({
           node: log.node,

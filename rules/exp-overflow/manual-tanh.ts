@@ -15,6 +15,7 @@ import { numberValue, unaryParts, unwrap } from '../engine/syntax';
 import type { Fix, Rule } from '../engine/types';
 import { expValue, stableBetween } from '../engine/values';
 import { grouped, isOne } from '../log-domain/stable-forms';
+import { isConstantExponent } from './constant-exponent';
 
 const LIBRARY_TANH: Partial<Record<Operation['library'], string>> = {
   numpy: 'numpy.tanh',
@@ -115,7 +116,7 @@ export const manualTanh: Rule = {
     function check(node: Node): void {
       const tanh = manualTanhAt(model, node);
       // exp of a literal is a constant that the author can see does not overflow.
-      if (!tanh?.exp.input || numberValue(tanh.exp.input) !== null) return;
+      if (!tanh?.exp.input || isConstantExponent(model, tanh.exp.input)) return;
       context.report({
         node: tanh.division,
         message: t(

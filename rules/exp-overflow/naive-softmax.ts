@@ -13,7 +13,6 @@
 import type { Node } from 'web-tree-sitter';
 import { t } from '../engine/l10n';
 import type { Model, Operation } from '../engine/model';
-import { numberValue } from '../engine/syntax';
 import type { Fix, Rule } from '../engine/types';
 import { manualSigmoidAt } from './manual-sigmoid';
 import {
@@ -23,6 +22,7 @@ import {
   isShiftedOrBounded,
   stableBetween,
 } from '../engine/values';
+import { isConstantExponent } from './constant-exponent';
 
 /** The library softmax for each library, with the name of its axis keyword. */
 const LIBRARY_SOFTMAX: Partial<Record<Operation['library'], { names: string[]; axis: string }>> = {
@@ -61,7 +61,7 @@ export const naiveSoftmax: Rule = {
       if (manualSigmoidAt(model, node)) return;
       const exp = expValue(model, division.left);
       if (!exp || !exp.input || isShiftedOrBounded(model, exp.input)) return;
-      if (numberValue(exp.input) !== null) return;
+      if (isConstantExponent(model, exp.input)) return;
       const sameExp = (value: Node): boolean => {
         if (value.id === exp.node.id) return true;
         const other = model.operation(value);
