@@ -236,8 +236,8 @@ export class Model {
   private readonly imports = new Map<string, ImportRecord>();
   private readonly bindings = new Map<number, Map<string, Binding[]>>();
   private readonly scopeNodes = new Map<number, Node>();
-  /** Call id → its operation, remembered once the walk is over. */
-  private readonly operations = new Map<number, Operation | null>();
+  /** Answers about nodes (operation, resolved value, name), kept once the walk is over. */
+  private readonly answers = new Map<string, unknown>();
   private finished = false;
   /** Every scope node in document order, and for each the index of the scope around it. */
   private readonly scopes: Node[] = [];
@@ -610,13 +610,18 @@ export class Model {
    * it. `e = np.exp(x)` then `e / e.sum()`: resolving either `e` gives the `np.exp(x)` call.
    */
   resolve(node: Node, depth = 0): Node {
+    if (depth === 0) return this.remember('resolve', node, () => this.readResolved(node));
+    return this.readResolved(node, depth);
+  }
+
+  private readResolved(node: Node, depth = 0): Node {
     const inner = unwrap(node);
     if (depth > 8 || inner.type !== 'identifier') return inner;
     const binding = this.bindingAt(inner);
     if (!binding || binding.kind !== 'assignment' || !binding.value) return inner;
     if (binding.target.id === inner.id) return inner;
     if (contains(binding.value, inner)) return inner;
-    return this.resolve(binding.value, depth + 1);
+    return this.readResolved(binding.value, depth + 1);
   }
 
   // ---- Names ----
@@ -626,6 +631,10 @@ export class Model {
    * `numpy.exp` or `F.softmax` → `torch.nn.functional.softmax`; null for anything else.
    */
   qualifiedName(node: Node): string | null {
+    return this.remember('qualified', node, () => this.readQualifiedName(node));
+  }
+
+  private readQualifiedName(node: Node): string | null {
     const inner = unwrap(node);
     if (inner.type === 'identifier') return this.qualifiedRoot(inner);
     const member = memberParts(inner);
@@ -649,15 +658,20 @@ export class Model {
 
   /** The canonical operation of a call, in function form (`np.exp(x)`) or method form (`x.exp()`). */
   operation(node: Node): Operation | null {
-    const inner = unwrap(node);
-    // Every rule asks about the same calls; once the walk is over the answer cannot change.
-    if (!this.finished) return this.readOperation(inner);
-    let known = this.operations.get(inner.id);
-    if (known === undefined) {
-      known = this.readOperation(inner);
-      this.operations.set(inner.id, known);
-    }
-    return known;
+    return this.remember('operation', node, () => this.readOperation(unwrap(node)));
+  }
+
+  /**
+   * Every rule asks the same questions about the same nodes; once the walk is over and every
+   * binding is known, an answer cannot change, so it is kept for the rest of the analysis.
+   */
+  private remember<T>(kind: string, node: Node, read: () => T): T {
+    if (!this.finished) return read();
+    const key = `${kind}:${node.id}`;
+    if (this.answers.has(key)) return this.answers.get(key) as T;
+    const value = read();
+    this.answers.set(key, value);
+    return value;
   }
 
   private readOperation(inner: Node): Operation | null {
@@ -724,6 +738,12 @@ export class Model {
    * Returns the operator as `+ - * / **` with both operands.
    */
   arithmetic(node: Node): { operator: string; left: Node; right: Node; node: Node } | null {
+    return this.remember('arithmetic', node, () => this.readArithmetic(node));
+  }
+
+  private readArithmetic(
+    node: Node,
+  ): { operator: string; left: Node; right: Node; node: Node } | null {
     const inner = unwrap(node);
     const binary = binaryParts(inner);
     if (binary)

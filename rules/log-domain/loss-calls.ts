@@ -98,7 +98,21 @@ export function lossCallAt(model: Model, node: Node): LossCall | null {
   return loss;
 }
 
+/** Every loss name contains one of these; a file that mentions none of them calls no loss. */
+const LOSS_WORDS = /BCE|NLL|nll_loss|cross_?entropy|Crossentropy|CrossEntropy|crossentropy/;
+const mentionsLoss = new WeakMap<Model, boolean>();
+
+function fileMentionsLoss(model: Model): boolean {
+  let mentions = mentionsLoss.get(model);
+  if (mentions === undefined) {
+    mentions = LOSS_WORDS.test(model.text);
+    mentionsLoss.set(model, mentions);
+  }
+  return mentions;
+}
+
 function readLossCall(model: Model, node: Node): LossCall | null {
+  if (!fileMentionsLoss(model)) return null;
   const call = callParts(node);
   if (!call) return null;
   let qualified = model.qualifiedName(call.callee);
