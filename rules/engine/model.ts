@@ -843,8 +843,14 @@ export class Model {
   }
 
   private insertImport(statement: string): TextEdit {
-    const position = { line: this.importInsertLine, character: 0 };
-    return { range: { start: position, end: position }, newText: `${statement}${this.eol}` };
+    if (this.importInsertLine < this.lineStarts.length) {
+      const position = { line: this.importInsertLine, character: 0 };
+      return { range: { start: position, end: position }, newText: `${statement}${this.eol}` };
+    }
+    // The last import (or docstring) ends the file with no line break: there is no next line to
+    // insert on, so the import goes after the end, on a line of its own.
+    const end = this.positionAt(this.text.length);
+    return { range: { start: end, end }, newText: `${this.eol}${statement}` };
   }
 
   /** The line after the last top-level import, or after a module docstring and shebang. */

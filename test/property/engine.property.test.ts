@@ -29,7 +29,7 @@ const samples: Sample[] = discoverFixtures().map((fixture) => ({
 }));
 
 /** Runs per property; tuned so that the whole file stays within about 30 seconds. */
-const RUNS = 150;
+const RUNS = 500;
 
 // ---- Mutations ----
 

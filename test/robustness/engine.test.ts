@@ -223,6 +223,14 @@ describe('engine on bad input', () => {
       assert.equal(fixed, fixedLf.replace(/\n/g, '\r\n'));
     });
 
+    test('an import added after a last line with no line break goes on a line of its own', () => {
+      // The file ends in its import statement, so "the line after the last import" does not exist.
+      const text = `def f(x):\n    return ${NAIVE_SOFTMAX}\nimport numpy as np`;
+      const fixed = applyFirstFixes(text, 'python', 'NG101');
+      assert.notEqual(fixed, text);
+      assert.match(fixed, /\nimport numpy as np\n(from \S+ )?import \S+$/);
+    });
+
     test('columns count UTF-16 code units after non-ASCII identifiers and strings', () => {
       const line = 's = "日本語😀"; ロジット = 1; y = np.exp(ロジット) / np.sum(np.exp(ロジット))';
       const analysis = analyze(`import numpy as np\n${line}\n`, 'python');
