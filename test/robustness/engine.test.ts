@@ -232,13 +232,15 @@ describe('engine on bad input', () => {
     });
 
     test('columns count UTF-16 code units after non-ASCII identifiers and strings', () => {
-      const line = 's = "日本語😀"; ロジット = 1; y = np.exp(ロジット) / np.sum(np.exp(ロジット))';
+      const line =
+        's = "日本語😀"; ロジット = load(s); y = np.exp(ロジット) / np.sum(np.exp(ロジット))';
       const analysis = analyze(`import numpy as np\n${line}\n`, 'python');
       const [finding] = analysis.findings.filter((item) => item.code === 'NG101');
       assert.ok(finding, 'the softmax after non-ASCII text is flagged');
       // In UTF-16 the emoji is two units; in code points one, in UTF-8 bytes four.
       assert.deepEqual(finding.range.start, { line: 1, character: line.indexOf('np.exp') });
-      assert.equal(finding.range.end.character, line.indexOf(')') + 1);
+      const exp = 'np.exp(ロジット)';
+      assert.equal(finding.range.end.character, line.indexOf(exp) + exp.length);
     });
 
     test('TypeScript columns count UTF-16 code units too', () => {
