@@ -69,23 +69,24 @@ export const nanComparison: Rule = {
 
         context.report({
           node,
-          message: negated
-            ? t(
-                'Comparing with NaN using {0} is always True: NaN is unequal to everything, itself included. Test with {1} instead.',
-                parts.operators[0],
-                isnanDisplay(library),
-              )
-            : t(
-                'Comparing with NaN using {0} is always False: NaN is unequal to everything, itself included. Test with {1} instead.',
-                parts.operators[0],
-                isnanDisplay(library),
-              ),
+          message: t(
+            'Comparing with NaN using {0} is always {1}: NaN is unequal to everything, itself included. Test with {2} instead.',
+            parts.operators[0],
+            resultLiteral(model.dialect, negated),
+            isnanDisplay(library),
+          ),
           fixes: () => [isnanFix(model, node, tested, library, negated)],
         });
       },
     };
   },
 };
+
+/** The constant result of the comparison, spelled as the language spells booleans. */
+function resultLiteral(dialect: Model['dialect'], negated: boolean): string {
+  if (dialect === 'python') return negated ? 'True' : 'False';
+  return negated ? 'true' : 'false';
+}
 
 /**
  * The library of a NaN constant, `js` for JavaScript's `NaN` and `Number.NaN`, or null when the
