@@ -1,7 +1,8 @@
 // Properties of the engine and of every fix, checked on the rule fixtures and on random mutations
 // of them: the engine never throws and no rule fails, whatever the text; every finding and every
 // edit lies inside the document; each fix applies whole, leaves no more syntax errors than
-// before, removes its finding, and applying the fixes of a code twice changes nothing.
+// before, removes its finding, and applying the fixes of a code twice changes nothing; in a
+// CRLF file, fixes write CRLF.
 
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -22,7 +23,9 @@ interface Sample {
   text: string;
 }
 
-const samples: Sample[] = discoverFixtures().map((fixture) => ({
+const fixtures = discoverFixtures();
+
+const samples: Sample[] = fixtures.map((fixture) => ({
   name: `${fixture.code}/${fixture.name}`,
   language: fixture.language,
   text: fs.readFileSync(fixture.sourcePath, 'utf8'),
@@ -316,6 +319,23 @@ describe('fix properties on every fixture', () => {
         const twice = applyFirstFixes(once, sample.language, code);
         assert.equal(twice, once, `applying the ${code} fixes a second time changes the text`);
       }
+    });
+  }
+});
+
+describe('fixes keep the line endings of the file', () => {
+  before(() => initParsers());
+
+  for (const fixture of fixtures.filter((candidate) => candidate.fixedPath)) {
+    test(`${fixture.code}/${fixture.name} with CRLF line endings`, () => {
+      const crlf = (text: string) => text.replace(/\r?\n/g, '\r\n');
+      const fixed = applyFirstFixes(
+        crlf(fs.readFileSync(fixture.sourcePath, 'utf8')),
+        fixture.language,
+        fixture.code,
+      );
+      assert.ok(!/[^\r]\n/.test(fixed), `a fix wrote a bare LF into a CRLF file:\n${fixed}`);
+      assert.equal(fixed, crlf(fs.readFileSync(fixture.fixedPath!, 'utf8')));
     });
   }
 });
