@@ -21,9 +21,11 @@ export function attributeValue(model: Model, target: string): Node | null {
     for (const assignment of assignments) {
       const left =
         assignment?.childForFieldName('left') ?? assignment?.childForFieldName('name') ?? null;
+      // Only attributes matter here; most assignments bind plain names and stop at this test.
+      if (!left || !memberParts(left)) continue;
       const right =
         assignment?.childForFieldName('right') ?? assignment?.childForFieldName('value') ?? null;
-      if (!left || !right || !memberParts(left)) continue;
+      if (!right) continue;
       // Two different values for one attribute leave it unknown.
       const previous = values.get(left.text);
       values.set(left.text, previous === undefined || previous?.text === right.text ? right : null);

@@ -190,7 +190,7 @@ function reindent(model: Model, statement: Node, indent: string): string[] {
 function removeLines(model: Model, statement: Node): TextEdit {
   const start = { line: statement.startPosition.row, character: 0 };
   const lastRow = statement.endPosition.row;
-  const lineCount = model.text.split(/\r?\n/).length;
+  const lineCount = model.positionAt(model.text.length).line + 1;
   const end =
     lastRow + 1 < lineCount
       ? { line: lastRow + 1, character: 0 }

@@ -368,7 +368,8 @@ export function linesAfter(model: Model, statement: Node, lines: string[]) {
   const eol = lineEnding(model);
   const text = lines.map((line) => `${indent}${line}`).join(eol);
   const row = statement.endPosition.row + 1;
-  const atEnd = row >= model.text.split(/\r?\n/).length || statement.endIndex === model.text.length;
+  const lineCount = model.positionAt(model.text.length).line + 1;
+  const atEnd = row >= lineCount || statement.endIndex === model.text.length;
   if (atEnd) {
     const position = model.positionAt(statement.endIndex);
     return { range: { start: position, end: position }, newText: `${eol}${text}` };
