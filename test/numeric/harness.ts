@@ -8,7 +8,8 @@
 // With "arrays" true, numbers and lists become float64 numpy arrays (plain arrays in JavaScript);
 // {"torch": [...]} is a torch float32 tensor, {"np32": [...]} a float32 and {"np64": [...]} a
 // float64 numpy array whatever "arrays" says. "absolute" is an optional absolute floor for the
-// comparison (default 1e-12).
+// comparison (default 1e-12). "expected" (optional) holds the right result of each extreme input;
+// with it, "ordinary" may be empty, for fixes that change a wrong result on purpose.
 
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -116,9 +117,10 @@ export function parseSidecar(json: string): Sidecar {
   if (typeof raw.call !== 'string' || raw.call.length === 0) {
     throw new Error('"call" must name the function to run');
   }
-  const inputs = (key: string): unknown[][] => {
+  const inputs = (key: string, mayBeEmpty = false): unknown[][] => {
     const value = raw[key];
-    if (!Array.isArray(value) || value.length === 0 || !value.every(Array.isArray)) {
+    const empty = Array.isArray(value) && value.length === 0;
+    if (!Array.isArray(value) || (empty && !mayBeEmpty) || !value.every(Array.isArray)) {
       throw new Error(`"${key}" must be a non-empty list of argument lists`);
     }
     return value as unknown[][];
@@ -134,7 +136,10 @@ export function parseSidecar(json: string): Sidecar {
   }
   return {
     call: raw.call,
-    ordinary: inputs('ordinary'),
+    // A fix that corrects a wrong result on purpose (a loss fed probabilities where it wants
+    // log-probabilities) agrees with the original on no input; such a sidecar leaves "ordinary"
+    // empty and checks every input against "expected" instead.
+    ordinary: inputs('ordinary', expected !== undefined),
     extreme,
     expected: (expected as unknown[] | undefined) ?? null,
     tolerance,

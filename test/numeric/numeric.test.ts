@@ -100,6 +100,14 @@ describe('numeric harness', () => {
     assert.throws(() => parseSidecar('{"ordinary": [[1]], "extreme": [[2]]}'), /"call"/);
     assert.throws(() => parseSidecar('{"call": "f", "ordinary": [[1]]}'), /"extreme"/);
     assert.equal(parseSidecar('{"call": "f", "ordinary": [[1]], "extreme": [[2]]}').arrays, true);
+    assert.throws(
+      () => parseSidecar('{"call": "f", "ordinary": [], "extreme": [[2]]}'),
+      /"ordinary"/,
+    );
+    const corrected = parseSidecar(
+      '{"call": "f", "ordinary": [], "extreme": [[2]], "expected": [3]}',
+    );
+    assert.deepEqual(corrected.ordinary, []);
   });
 
   test('missing .fixed files, missing functions and weak extreme inputs fail', async () => {
