@@ -134,7 +134,9 @@ function buildFixes(model: Model, autocast: Node, events: GradientEvent[]): Fix[
   const creationSite = scalerCreationSite(autocast, scope);
   if (!backward || !step.optimizer || !stepStatement || !creationSite) return [];
 
-  const gradScaler = model.reference('torch.amp.GradScaler');
+  // torch.cuda.amp.GradScaler exists in every PyTorch release with autocast (1.6 on), where
+  // torch.amp.GradScaler needs 2.3; newer releases only warn that the CUDA spelling is old.
+  const gradScaler = model.reference('torch.cuda.amp.GradScaler');
   const edits: TextEdit[] = [
     linesBefore(model, creationSite, [`${SCALER_NAME} = ${gradScaler.text}()`]),
     model.replace(

@@ -17,7 +17,9 @@ import type { Node } from 'web-tree-sitter';
 import { t } from '../engine/l10n';
 import type { Model } from '../engine/model';
 import type { Fix, Rule, TextEdit } from '../engine/types';
+import { autocastPrecision } from '../half-precision/dtypes';
 import {
+  calleeLastName,
   clipsThroughHelper,
   GradientTimeline,
   linesAfter,
@@ -75,6 +77,10 @@ export const missingGradClipping: Rule = {
 };
 
 function buildFixes(model: Model, step: TrainingStep): Fix[] {
+  // Under float16 autocast with no GradScaler yet, NG604's fix adds the scaler. Clipping first
+  // would clip gradients that the scaler later multiplies, and both fixes applied in one round
+  // would miss `scaler.unscale_`; so the clip is offered once the scaler is there.
+  if (awaitsGradScaler(model)) return [];
   const optimizer = step.step.optimizer;
   const stepStatement = ownLineStatement(model, step.step.call);
   if (!optimizer || !stepStatement) return [];
@@ -93,6 +99,14 @@ function buildFixes(model: Model, step: TrainingStep): Fix[] {
   const edits: TextEdit[] = [insertion];
   if (clip.importEdit) edits.push(clip.importEdit);
   return [{ title: t('Clip the gradient norm before the step'), safe: false, edits }];
+}
+
+/** True when the file trains under float16 autocast and creates no GradScaler. */
+function awaitsGradScaler(model: Model): boolean {
+  if (!/autocast/.test(model.text)) return false;
+  const calls = model.root.descendantsOfType('call').filter((call) => call !== null);
+  const createsScaler = calls.some((call) => /GradScaler$/.test(calleeLastName(call) ?? ''));
+  return !createsScaler && calls.some((call) => autocastPrecision(model, call) === 'half');
 }
 
 /**
