@@ -42,6 +42,9 @@ export const log1p: Rule = {
         if (!log || log.op !== 'log' || !log.input || !isPlainCall(log)) return;
         const small = onePlusOrMinus(model, log.input);
         if (!small) return;
+        // log(1 + exp(x)) is a softplus (NG105) and log(1 - exp(-x)) needs expm1 (NG302):
+        // log1p alone would leave the exp's own overflow or cancellation in place.
+        if (model.operationOf(small.term)?.op === 'exp') return;
 
         context.report({
           node: log.node,
