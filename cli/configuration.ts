@@ -1,6 +1,7 @@
 // The configuration a file is checked with: the project's file (pyproject.toml or nanguard.toml,
 // or the one named by --config) with the command line's --select and --ignore added to it.
 
+import { matchesSomeRule } from '../rules';
 import { loadConfigFor, type LoadedConfig } from '../rules/project/config';
 import type { ScanSettings } from './results';
 
@@ -39,6 +40,6 @@ export function parseCodeList(value: string): { codes: string[]; invalid: string
     .split(',')
     .map((item) => item.trim().toUpperCase())
     .filter((item) => item.length > 0);
-  const invalid = codes.find((code) => !/^NG\d{0,3}$/.test(code)) ?? null;
+  const invalid = codes.find((code) => !/^NG\d{0,3}$/.test(code) || !matchesSomeRule(code)) ?? null;
   return { codes, invalid };
 }

@@ -27,3 +27,8 @@ export const allRules: readonly Rule[] = [
 export function ruleByCode(code: string): Rule | undefined {
   return allRules.find((rule) => rule.meta.code === code);
 }
+
+/** True when `code` names a rule or prefixes at least one (`NG101`, `NG1`, `NG`). */
+export function matchesSomeRule(code: string): boolean {
+  return allRules.some((rule) => rule.meta.code.startsWith(code));
+}

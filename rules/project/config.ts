@@ -18,6 +18,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import picomatch from 'picomatch';
 import { parse, TomlError } from 'smol-toml';
+import { matchesSomeRule } from '../index';
 import { t } from '../engine/l10n';
 import type { Family, Severity } from '../engine/types';
 
@@ -198,7 +199,9 @@ function interpret(table: unknown, reading: Reading): ProjectConfig {
   }
 
   const select = codeList(table.select, 'select', reading);
-  if (select) config.select = select;
+  // A list whose every entry was rejected (a typo) would silence every rule: the default applies.
+  const selectGiven = Array.isArray(table.select) && table.select.length > 0;
+  if (select && (select.length > 0 || !selectGiven)) config.select = select;
   config.ignore = codeList(table.ignore, 'ignore', reading) ?? [];
   config.exclude = stringList(table.exclude, 'exclude', reading) ?? [];
   config.perFileIgnores = perFileIgnores(table['per-file-ignores'], reading);
@@ -221,7 +224,7 @@ function codeList(value: unknown, key: string, reading: Reading): string[] | nul
   const codes: string[] = [];
   for (const item of list) {
     const code = item.trim().toUpperCase();
-    if (CODE_PATTERN.test(code)) codes.push(code);
+    if (CODE_PATTERN.test(code) && matchesSomeRule(code)) codes.push(code);
     else complain(reading, key, t('"{0}" is not a rule code or prefix such as NG101 or NG5', item));
   }
   return codes;

@@ -229,3 +229,15 @@ describe('severityFor', () => {
     assert.equal(severityFor(loaded, 'NG301', 'precision', 'warning'), 'warning');
   });
 });
+
+test('a select list of unknown codes is reported and the defaults apply', () => {
+  const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'nanguard-select-'));
+  fs.writeFileSync(
+    path.join(folder, 'pyproject.toml'),
+    '[tool.nanguard]\nselect = ["XX", "NG999"]\n',
+  );
+  const loaded = loadConfigFor(path.join(folder, 'model.py'));
+  assert.equal(loaded.config.select, null);
+  assert.equal(loaded.problems.length, 2);
+  assert.ok(codeEnabled(loaded, path.join(folder, 'model.py'), 'NG101'));
+});
