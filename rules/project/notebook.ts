@@ -32,7 +32,7 @@ export function readNotebook(
   try {
     document = JSON.parse(json);
   } catch (error) {
-    return { error: t('not a notebook: invalid JSON ({0})', (error as Error).message) };
+    return { error: t('not a notebook: invalid JSON ({0})', oneLine((error as Error).message)) };
   }
   if (!isObject(document) || !Array.isArray(document.cells)) {
     return { error: t('not a notebook: the JSON has no "cells" list') };
@@ -367,4 +367,9 @@ class JsonScanner {
     }
     return elements;
   }
+}
+
+/** Parser messages quote the input and can span lines; a report line must stay one line. */
+function oneLine(message: string): string {
+  return message.replace(/\s*[\r\n]+\s*/g, ' ');
 }
