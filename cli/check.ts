@@ -59,7 +59,12 @@ export async function runCheck(paths: string[], options: CheckOptions): Promise<
   const remaining = settings.diffOnly
     ? found
     : results.some((result) => result.findings.length > 0);
-  return remaining && !options.exitZero ? EXIT_FOUND : EXIT_CLEAN;
+  if (options.exitZero) return EXIT_CLEAN;
+  // A file that could not be checked (a notebook that is not JSON, a failed write) is an input
+  // error: CI must not read its silence as "nothing found". Deliberate skips are not errors.
+  const unchecked = results.some((result) => result.notes.some((note) => note.kind === 'error'));
+  if (unchecked) return EXIT_USAGE;
+  return remaining ? EXIT_FOUND : EXIT_CLEAN;
 }
 
 function settingsFrom(options: CheckOptions, cwd: string): ScanSettings {

@@ -39,8 +39,8 @@ describe('bad input', () => {
   });
   after(() => removeProject(root));
 
-  test('the scan goes on and reports the good files', () => {
-    assert.equal(run.status, 1);
+  test('the scan goes on and reports the good files; unreadable notebooks make the exit code 2', () => {
+    assert.equal(run.status, 2);
     assert.deepEqual(findingLines(run.stdout), [
       'deep.py:3002:1: NG101',
       'good.py:4:12: NG101',
