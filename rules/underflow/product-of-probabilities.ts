@@ -18,7 +18,7 @@
 import type { Node } from 'web-tree-sitter';
 import { t } from '../engine/l10n';
 import type { Model, Operation } from '../engine/model';
-import { callParts, memberParts, numberValue, unwrap } from '../engine/syntax';
+import { callParts, comparisonParts, memberParts, numberValue, unwrap } from '../engine/syntax';
 import type { Fix, Rule, TextEdit } from '../engine/types';
 import { PROBABILITY_NAME, probabilityLike, type Probability } from '../engine/values';
 import { isOne, operandText } from '../precision/expressions';
@@ -282,8 +282,26 @@ function renameEdits(model: Model, target: Node, newName: string): TextEdit[] | 
       continue;
     if (model.bindingsOf(target.text, identifier)[0] !== bindings[0]) continue;
     edits.push(model.replace(identifier, newName));
+    edits.push(...thresholdEdits(model, identifier));
   }
   return edits;
+}
+
+/**
+ * A renamed use compared with a positive constant (`likelihood > 0.5`) now holds a log: the
+ * constant moves to the log domain with it (`log_likelihood > math.log(0.5)`), or the comparison
+ * would silently mean something else.
+ */
+function thresholdEdits(model: Model, identifier: Node): TextEdit[] {
+  const comparison = identifier.parent ? comparisonParts(identifier.parent) : null;
+  if (!comparison || comparison.operands.length !== 2) return [];
+  const other = comparison.operands.find((operand) => operand.id !== identifier.id);
+  const value = other ? numberValue(other) : null;
+  if (!other || value === null || value <= 0) return [];
+  const log =
+    model.dialect === 'ts' ? model.reference('Math.log') : model.reference('math.log', 'numpy.log');
+  const edit = model.replace(other, `${log.text}(${model.source(other)})`);
+  return log.importEdit ? [edit, log.importEdit] : [edit];
 }
 
 /** False for attribute names (`obj.score`) and keyword names (`f(score=…)`). */
