@@ -6,7 +6,9 @@
 //
 // Usage: npm run test:e2e            (runs scripts/e2e/setup.sh first)
 //        node --import tsx test/e2e/run.ts [--no-build] [--keep-open]
-//   --no-build packages dist/ as it is; --keep-open leaves the workbench running afterwards.
+//        node --import tsx test/e2e/run.ts --vsix <file>
+//   --no-build packages dist/ as it is; --keep-open leaves the workbench running afterwards;
+//   --vsix installs an extension packaged beforehand instead of packaging one.
 
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -51,6 +53,8 @@ function elapsed(since: number): string {
 }
 
 function packageExtension(): string {
+  const given = process.argv.indexOf('--vsix');
+  if (given > 0) return path.resolve(process.argv[given + 1]);
   const vsix = path.join(OUTPUT, 'nanguard.vsix');
   const options = process.argv.includes('--no-build') ? ['--no-build'] : [];
   execFileSync(

@@ -109,7 +109,12 @@ export class Workbench {
   }
 
   async editorText(): Promise<string> {
-    const lines = this.activeEditor().locator('.view-lines .view-line');
+    return this.textOf(this.activeEditor());
+  }
+
+  /** The text a code editor shows, line by line in screen order. */
+  async textOf(editor: Locator): Promise<string> {
+    const lines = editor.locator('.view-lines .view-line');
     const texts = await lines.evaluateAll((elements) =>
       elements
         .map((element) => ({
@@ -123,10 +128,63 @@ export class Workbench {
   }
 
   /** Squiggles of one severity in the active editor. */
-  squiggles(severity: 'error' | 'warning' | 'info' | 'hint'): Locator {
-    const kind = severity === 'hint' ? 'squiggly-hint' : `squiggly-${severity}`;
-    return this.activeEditor().locator(
-      `.view-overlays .${kind}, .view-overlays [class*="${kind}"]`,
+  squiggles(severity: Severity): Locator {
+    return squigglesIn(this.activeEditor(), severity);
+  }
+
+  /**
+   * Opens a notebook through Quick Open in the built-in notebook editor and waits until it shows
+   * `cellCount` cells, the code cells with their editors.
+   */
+  async openNotebook(relativePath: string, cellCount: number): Promise<void> {
+    const name = path.basename(relativePath);
+    await this.page.keyboard.press('Control+P');
+    const input = this.page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible' });
+    await input.fill(relativePath);
+    const row = this.page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first();
+    await row.waitFor({ state: 'visible' });
+    await row.click();
+    await this.page.locator('.tab.active', { hasText: name }).waitFor();
+    await this.notebookCell(cellCount - 1).waitFor({ timeout: LONG_WAIT_MS });
+    await poll(`the notebook to show ${cellCount} cells`, async () => {
+      const cells = await this.notebookCells().count();
+      return cells === cellCount;
+    });
+  }
+
+  /** The rows of the visible notebook editor's cell list. */
+  notebookCells(): Locator {
+    // The notebook editor is laid over the editor group rather than inside it, and hidden
+    // notebook editors stay in the page: the visible one is the active notebook.
+    const notebook = '.notebook-editor:visible';
+    return this.page.locator(
+      `${notebook} .monaco-list-row.code-cell-row, ${notebook} .monaco-list-row.markdown-cell-row`,
+    );
+  }
+
+  /** One cell of the active notebook, by its 0-based position. */
+  notebookCell(index: number): Locator {
+    return this.notebookCells().and(this.page.locator(`[data-index="${index}"]`));
+  }
+
+  /** The code editor of a code cell of the active notebook. */
+  cellEditor(index: number): Locator {
+    return this.notebookCell(index).locator('.cell-editor-container .monaco-editor').first();
+  }
+
+  /** Squiggles of one severity in a code cell of the active notebook. */
+  cellSquiggles(index: number, severity: Severity): Locator {
+    return squigglesIn(this.cellEditor(index), severity);
+  }
+
+  /** Clicks into a squiggle, as a user does, and waits until its cell editor has the keyboard. */
+  async clickInto(squiggle: Locator, editor: Locator): Promise<void> {
+    const box = await squiggle.boundingBox();
+    if (!box) throw new Error('the squiggle is not on screen');
+    await this.page.mouse.click(box.x + box.width / 2, box.y + box.height / 2 - 2);
+    await poll('the cell editor to have the keyboard focus', () =>
+      editor.evaluate((element) => element.classList.contains('focused')),
     );
   }
 
@@ -144,6 +202,14 @@ export class Workbench {
   /** Opens the quick-fix menu at a position with Ctrl+. and picks the action whose title matches. */
   async applyQuickFix(line: number, column: number, title: RegExp): Promise<string[]> {
     await this.goTo(line, column);
+    return this.pickCodeAction(title);
+  }
+
+  /**
+   * Opens the quick-fix menu with Ctrl+. where the cursor is, picks the action whose title
+   * matches, and returns every title the menu offered.
+   */
+  async pickCodeAction(title: RegExp): Promise<string[]> {
     await this.page.keyboard.press('Control+.');
     const rows = this.page.locator('.action-widget .monaco-list-row');
     await rows.first().waitFor({ state: 'visible', timeout: SHORT_WAIT_MS });
@@ -155,6 +221,24 @@ export class Workbench {
     await rows.filter({ hasText: title }).first().click();
     await rows.first().waitFor({ state: 'hidden' });
     return titles;
+  }
+
+  /**
+   * Presses Ctrl+. where the cursor is and returns the titles the quick-fix menu offers, or none
+   * when the editor answers "No code actions available"; the menu is closed again.
+   */
+  async codeActionsAtCursor(): Promise<string[]> {
+    await this.page.keyboard.press('Control+.');
+    const rows = this.page.locator('.action-widget .monaco-list-row');
+    const noActions = this.page.locator('.monaco-editor-overlaymessage:visible');
+    const titles = await poll('the quick-fix menu or its "no code actions" message', async () => {
+      if (await noActions.count()) return { titles: [] as string[] };
+      const texts = (await rows.allInnerTexts()).map((text) => text.trim()).filter(Boolean);
+      return texts.length > 0 ? { titles: texts } : undefined;
+    });
+    await this.screenshot('code-actions-at-cursor');
+    await this.page.keyboard.press('Escape');
+    return titles.titles;
   }
 
   /** Saves the active editor and waits until its tab is no longer dirty. */
@@ -210,6 +294,14 @@ export class Workbench {
     return readProblemRows(rows);
   }
 
+  /** Clicks a finding of the Problems panel, which reveals its place in the editor. */
+  async openProblem(code: string): Promise<void> {
+    await this.page
+      .locator('.markers-panel .monaco-list-row[aria-level="2"]', { hasText: code })
+      .first()
+      .click();
+  }
+
   /** Points the mouse at the middle of an element, as a user does to see its hover. */
   async hover(target: Locator, expected: RegExp): Promise<string> {
     const box = await target.boundingBox();
@@ -227,9 +319,18 @@ export class Workbench {
   }
 }
 
+type Severity = 'error' | 'warning' | 'info' | 'hint';
+
+function squigglesIn(editor: Locator, severity: Severity): Locator {
+  const kind = severity === 'hint' ? 'squiggly-hint' : `squiggly-${severity}`;
+  return editor.locator(`.view-overlays .${kind}, .view-overlays [class*="${kind}"]`);
+}
+
 export interface Problem {
   /** The file's absolute path. */
   file: string;
+  /** What the file's row reads, such as "probabilities.ipynb · Cell 3 /tmp/…" for a cell. */
+  resource: string;
   severity: 'error' | 'warning' | 'info' | 'unknown';
   message: string;
   source: string;
@@ -254,8 +355,12 @@ interface ProblemRow {
 function readProblemRows(rows: ProblemRow[]): Problem[] {
   const problems: Problem[] = [];
   let file = '';
+  let resource = '';
   for (const row of rows) {
-    if (row.level === '1') file = row.path;
+    if (row.level === '1') {
+      file = row.path;
+      resource = `${row.label} | ${row.text}`;
+    }
     if (row.level !== '2') continue;
     const position = /\[Ln (\d+), Col (\d+)\]\s*$/.exec(row.text);
     const origin = /(\w*?)\(?([A-Z]+\d+)\)?\[Ln \d+, Col \d+\]\s*$/.exec(row.text);
@@ -264,6 +369,7 @@ function readProblemRows(rows: ProblemRow[]): Problem[] {
     );
     problems.push({
       file,
+      resource,
       severity: severity ?? 'unknown',
       message: row.label.replace(/^\w+: /, '').replace(/ at line \d+ and character \d+\..*$/, ''),
       source: origin?.[1] ?? '',
