@@ -126,24 +126,40 @@ export function isFunction(node: Node, dialect: Dialect): boolean {
 
 /** Removes the wrappers that do not change a value: parentheses, TS casts and non-null marks. */
 export function unwrap(node: Node): Node {
+  // Deeply nested parentheses are each unwrapped by every rule that looks at an ancestor, so the
+  // answer for every wrapper passed on the way down is remembered for the analysis.
+  const passed: Node[] = [];
   let current = node;
-  for (;;) {
-    switch (current.type) {
-      case 'parenthesized_expression':
-      case 'non_null_expression':
-      case 'as_expression':
-      case 'satisfies_expression':
-      case 'type_assertion': {
-        const inner = current.namedChildren.find((child) => child !== null && !isTypeNode(child));
-        if (!inner) return current;
-        current = inner;
-        break;
-      }
-      default:
-        return current;
+  let result: Node | null = null;
+  while (result === null) {
+    const known = nodeCache?.get(`unwrap:${current.id}`) as Node | undefined;
+    if (known) {
+      result = known;
+      break;
     }
+    if (!WRAPPER_TYPES.has(current.type)) {
+      result = current;
+      break;
+    }
+    const inner = current.namedChildren.find((child) => child !== null && !isTypeNode(child));
+    if (!inner) {
+      result = current;
+      break;
+    }
+    passed.push(current);
+    current = inner;
   }
+  if (nodeCache) for (const wrapper of passed) nodeCache.set(`unwrap:${wrapper.id}`, result);
+  return result;
 }
+
+const WRAPPER_TYPES = new Set([
+  'parenthesized_expression',
+  'non_null_expression',
+  'as_expression',
+  'satisfies_expression',
+  'type_assertion',
+]);
 
 function isTypeNode(node: Node): boolean {
   return node.type.endsWith('type') || node.type.includes('type_') || node.type === 'comment';
