@@ -56,6 +56,15 @@ for (const entry of [
   if (fs.existsSync(source)) fs.cpSync(source, path.join(staging, entry), { recursive: true });
 }
 
+// The README's links to docs/ and other files are relative to the repository, which vsce cannot
+// resolve without a published repository URL (it refuses to package). The extension's details
+// page gets the same README with those links as plain text; the rule pages ship inside anyway.
+const stagedReadme = path.join(staging, 'README.md');
+if (fs.existsSync(stagedReadme)) {
+  const readme = fs.readFileSync(stagedReadme, 'utf8');
+  fs.writeFileSync(stagedReadme, readme.replace(/\[([^\]]+)\]\((?![a-z]+:|#)[^)]+\)/g, '$1'));
+}
+
 // --no-dependencies: the bundles carry every dependency, so node_modules stays out and vsce does
 // not need to ask npm. The manifest names no repository, which vsce would otherwise ask about.
 run(
