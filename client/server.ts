@@ -31,10 +31,15 @@ export const SERVER_LANGUAGES = [
  * the server announces notebook synchronisation itself and the client then sends the cells as
  * part of their notebook.
  */
-export const DOCUMENT_SELECTOR: DocumentSelector = SERVER_LANGUAGES.flatMap((language) => [
-  { scheme: 'file', language },
-  { scheme: 'untitled', language },
-]);
+export const DOCUMENT_SELECTOR: DocumentSelector = [
+  ...SERVER_LANGUAGES.flatMap((language) => [
+    { scheme: 'file', language },
+    { scheme: 'untitled', language },
+  ]),
+  // Python cells of Jupyter notebooks: the selector also decides where the code-action and hover
+  // providers are registered. Their text reaches the server through notebook sync, not twice.
+  { notebook: { notebookType: 'jupyter-notebook' }, language: 'python' },
+];
 
 /** Project files whose change alters the findings without any open document changing. */
 const WATCHED_FILES = '**/{pyproject.toml,nanguard.toml,.gitignore}';

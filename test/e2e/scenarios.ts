@@ -153,12 +153,35 @@ const typescriptSoftmax: Scenario = {
 /** The notebook of the notebook scenario, as the fixture workspace has it. */
 const NOTEBOOK = 'probabilities.ipynb';
 
+interface NotebookJson {
+  cells: {
+    cell_type: string;
+    source: string | string[];
+    [key: string]: unknown;
+  }[];
+  [key: string]: unknown;
+}
+
+function cellSource(cell: NotebookJson['cells'][number]): string {
+  return Array.isArray(cell.source) ? cell.source.join('') : cell.source;
+}
+
+/** The notebook without one cell's source, for comparing everything the fix must not touch. */
+function withoutSourceOf(notebook: NotebookJson, index: number): NotebookJson {
+  return {
+    ...notebook,
+    cells: notebook.cells.map((cell, position) =>
+      position === index ? { ...cell, source: '' } : cell,
+    ),
+  };
+}
+
 const notebookCell: Scenario = {
   id: '10-notebook',
-  name: 'a Jupyter notebook cell gets NG101 in the cell and the Problems panel',
+  name: 'a Jupyter notebook cell gets NG101; its quick fix rewrites only that cell on disk',
   async run(context) {
     const { workbench } = context;
-    const originalText = readWorkspaceFile(context, NOTEBOOK);
+    const original = JSON.parse(readWorkspaceFile(context, NOTEBOOK)) as NotebookJson;
     await workbench.openNotebook(NOTEBOOK, 3);
     // Cell 1 imports numpy, cell 2 is markdown, cell 3 holds the softmax by hand.
     const softmaxCell = 2;
@@ -205,14 +228,40 @@ const notebookCell: Scenario = {
       workbench.cellSquiggles(softmaxCell, 'warning').first(),
       workbench.cellEditor(softmaxCell),
     );
-    // FIXME: the client's document selector lists files and untitled editors only, so VS Code
-    // asks the server for no code actions in a notebook cell and Ctrl+. offers no fix there.
-    const offered = await workbench.codeActionsAtCursor();
-    assert.ok(
-      offered.every((title) => !title.includes('NG101')),
-      `no NaN Guard action in the cell today: ${offered.join(' | ')}`,
+    await workbench.pickCodeAction(/^Use .*softmax.*\(NG101\)/);
+    await poll('the fix in the third cell', async () =>
+      /probs = (?:[\w.]+\.)?softmax\(x\)/.test(
+        await workbench.textOf(workbench.cellEditor(softmaxCell)),
+      ),
     );
-    assert.equal(readWorkspaceFile(context, NOTEBOOK), originalText);
+    await poll(
+      'the squiggle of the third cell to disappear',
+      async () => (await workbench.cellSquiggles(softmaxCell, 'warning').count()) === 0,
+    );
+    await workbench.runCommand('File: Save');
+    await poll('the saved notebook tab to lose its dirty mark', async () => {
+      return (await workbench.page.locator('.tab.active.dirty').count()) === 0;
+    });
+
+    const saved = await poll('the fixed notebook on disk', async () => {
+      const text = readWorkspaceFile(context, NOTEBOOK);
+      return text.includes('softmax(x)') ? (JSON.parse(text) as NotebookJson) : undefined;
+    });
+    // Everything but the third cell's source, the notebook metadata included, is as it was.
+    assert.deepEqual(withoutSourceOf(saved, softmaxCell), withoutSourceOf(original, softmaxCell));
+    const fixed = cellSource(saved.cells[softmaxCell]);
+    assert.equal(scipySpecialImports(fixed), 1, fixed);
+    assert.doesNotMatch(fixed, /np\.exp\(x\) \//);
+    const untouchedLines = fixed
+      .split('\n')
+      .filter((line) => scipySpecialImports(line) === 0)
+      .map((line) => line.replace(/(?:[\w.]+\.)?softmax\(x\)/, 'softmax(x)'));
+    assert.deepEqual(untouchedLines, [
+      'x = np.array([1.0, 2.0, 3.0])',
+      'probs = softmax(x)',
+      'probs',
+    ]);
+    await workbench.screenshot('notebook-fixed-and-saved');
   },
 };
 
