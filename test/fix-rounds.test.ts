@@ -3,22 +3,8 @@
 
 import * as assert from 'node:assert/strict';
 import { before, test } from 'node:test';
-import { allRules } from '../rules';
-import { applyEditGroups } from '../rules/engine/edits';
-import { analyzeText } from '../rules/engine/engine';
 import { initParsers } from '../rules/engine/parser';
-
-function fixEverything(text: string): string {
-  let current = text;
-  for (let round = 0; round < 5; round++) {
-    const findings = analyzeText(current, 'python', { rules: allRules }).findings;
-    const groups = findings.filter((f) => f.fixes.length > 0).map((f) => f.fixes[0].edits);
-    const next = applyEditGroups(current, groups).text;
-    if (next === current) break;
-    current = next;
-  }
-  return current;
-}
+import { applyAllFixes } from './support/fixtures';
 
 before(() => initParsers(['python']));
 
@@ -36,7 +22,7 @@ test('float16 training gets its GradScaler before its clip, and the clip unscale
     '',
   ].join('\n');
 
-  const lines = fixEverything(source)
+  const lines = applyAllFixes(source, 'python')
     .split('\n')
     .map((line) => line.trim());
   const order = [

@@ -89,3 +89,24 @@ export function applyFirstFixes(text: string, language: LanguageId, code: string
   }
   return current;
 }
+
+/**
+ * Applies the first fix of every finding of every rule, safe and unsafe, in rounds until nothing
+ * changes: what `nanguard check --unsafe-fixes` writes.
+ */
+export function applyAllFixes(text: string, language: LanguageId): string {
+  let current = text;
+  for (let round = 0; round < 5; round++) {
+    const findings = analyzeText(current, language, { rules: allRules }).findings.filter(
+      (finding) => finding.fixes.length > 0,
+    );
+    if (findings.length === 0) break;
+    const result = applyEditGroups(
+      current,
+      findings.map((finding) => finding.fixes[0].edits),
+    );
+    if (result.text === current) break;
+    current = result.text;
+  }
+  return current;
+}
