@@ -20,6 +20,8 @@ import { FIX_ALL_KIND } from './protocol';
 import { sameRange } from './ranges';
 import type { Session } from './session';
 import { ignoreFileEdit, ignoreLineEdit } from './suppressionEdits';
+import { projectIgnoreEdit } from '../rules/project/ignore-edit';
+import { filePathOf, uriOf } from './uris';
 
 export function codeActions(session: Session, params: CodeActionParams): CodeAction[] {
   if (!session.settings.nanguard.enable) return [];
@@ -97,8 +99,48 @@ function quickFixes(session: Session, target: LintTarget, diagnostics: Diagnosti
       });
     }
   }
+  ignores.push(...projectIgnores(target, diagnostics));
   // Fixes first, so that the preferred fix leads the menu; the ignores follow.
   return [...fixes, ...ignores];
+}
+
+/** "Add NG101 to the project's ignore list", once per code, for files on disk with a project. */
+function projectIgnores(target: LintTarget, diagnostics: Diagnostic[]): CodeAction[] {
+  const filePath = filePathOf(target.uri);
+  if (!filePath) return [];
+  const actions: CodeAction[] = [];
+  const codes = new Set<string>();
+  for (const diagnostic of diagnostics) {
+    const code = findingOf(target, diagnostic)?.code;
+    if (!code || codes.has(code)) continue;
+    codes.add(code);
+    const edit = projectIgnoreEdit(filePath, code);
+    if (!edit) continue;
+    const whole = { start: { line: 0, character: 0 }, end: endOf(edit.text) };
+    actions.push({
+      title: t(
+        "Add {0} to the project's ignore list ({1})",
+        code,
+        edit.file.split(/[\\/]/).pop() ?? '',
+      ),
+      kind: CodeActionKind.QuickFix,
+      diagnostics: [diagnostic],
+      edit: {
+        documentChanges: [
+          {
+            textDocument: { uri: uriOf(edit.file), version: null },
+            edits: [{ range: whole, newText: edit.newText }],
+          },
+        ],
+      },
+    });
+  }
+  return actions;
+}
+
+function endOf(text: string): { line: number; character: number } {
+  const lines = text.split(/\r\n|\r|\n/);
+  return { line: lines.length - 1, character: lines[lines.length - 1].length };
 }
 
 /**

@@ -131,6 +131,28 @@ describe('project configuration file', () => {
     assert.equal((await flagged).diagnostics[0].code, 'NG101');
   });
 
+  test("a finding offers to add its code to the project's ignore list", async () => {
+    const pyproject = write(root, 'pyproject.toml', '[project]\nname = "demo"\n');
+    const file = write(root, 'lib/attention.py', SOFTMAX);
+    const uri = fileUri(file);
+    const flagged = client.nextDiagnostics(uri, hasFindings);
+    await client.open(uri, SOFTMAX);
+    const { diagnostics } = await flagged;
+
+    const actions: CodeAction[] = await client.request('textDocument/codeAction', {
+      textDocument: { uri },
+      range: diagnostics[0].range,
+      context: { diagnostics },
+    });
+    const add = actions.find((action) => action.title.startsWith('Add NG101 to the project'));
+    const change = add?.edit?.documentChanges?.[0];
+    assert.ok(change && 'edits' in change, 'the action edits a document');
+    assert.equal(change.textDocument.uri, fileUri(pyproject));
+    const [edit] = change.edits;
+    assert.ok('newText' in edit);
+    assert.equal(edit.newText, '[project]\nname = "demo"\n\n[tool.nanguard]\nignore = ["NG101"]\n');
+  });
+
   test('a broken pyproject.toml is logged, and the defaults apply', async () => {
     const pyproject = write(root, 'pyproject.toml', '[tool.nanguard\nignore = [\n');
     const uri = fileUri(path.join(root, 'src', 'model.py'));
