@@ -235,7 +235,6 @@ export class Model {
   readonly libraries = new Set<Library>();
   private readonly imports = new Map<string, ImportRecord>();
   private readonly bindings = new Map<number, Map<string, Binding[]>>();
-  private readonly scopeNodes = new Map<number, Node>();
   /** Answers about nodes (operation, resolved value, name), kept once the walk is over. */
   private readonly answers = new Map<string, unknown>();
   private finished = false;
@@ -500,7 +499,6 @@ export class Model {
     if (!names) {
       names = new Map();
       this.bindings.set(scope.id, names);
-      this.scopeNodes.set(scope.id, scope);
     }
     const list = names.get(target.text) ?? [];
     list.push({ name: target.text, target, value, kind, iterable });
@@ -879,6 +877,11 @@ export class Model {
   }
 
   // ---- Text ----
+
+  /** The number of lines, counting the one after a final line break. */
+  get lineCount(): number {
+    return this.lineStarts.length;
+  }
 
   positionAt(index: number): Position {
     let low = 0;

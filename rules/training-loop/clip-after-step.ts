@@ -190,9 +190,8 @@ function reindent(model: Model, statement: Node, indent: string): string[] {
 function removeLines(model: Model, statement: Node): TextEdit {
   const start = { line: statement.startPosition.row, character: 0 };
   const lastRow = statement.endPosition.row;
-  const lineCount = model.positionAt(model.text.length).line + 1;
   const end =
-    lastRow + 1 < lineCount
+    lastRow + 1 < model.lineCount
       ? { line: lastRow + 1, character: 0 }
       : model.positionAt(model.text.length);
   return { range: { start, end }, newText: '' };

@@ -59,6 +59,16 @@ const FRAMEWORK_BACKWARD = /accelerator|fabric|engine|trainer|deepspeed/i;
  * The last name of a call's callee (`step` in `self.opt.step()`), read without building the
  * argument list: rules use it to skip the many calls that cannot concern them.
  */
+/**
+ * True when a call shows that the file scales its loss: it builds a GradScaler (or FSDP's
+ * ShardedGradScaler), or calls `scale` on something named like a scaler.
+ */
+export function isGradScalerCall(node: Node): boolean {
+  const name = calleeLastName(node);
+  if (name === 'GradScaler' || name === 'ShardedGradScaler') return true;
+  return name === 'scale' && /scaler/i.test(node.text.slice(0, 40));
+}
+
 export function calleeLastName(node: Node): string | null {
   // The engine hands one node object to every rule in turn: remember the last answer.
   if (lastCallee.node !== node) lastCallee = { node, name: readCalleeLastName(node) };
@@ -368,8 +378,7 @@ export function linesAfter(model: Model, statement: Node, lines: string[]) {
   const eol = lineEnding(model);
   const text = lines.map((line) => `${indent}${line}`).join(eol);
   const row = statement.endPosition.row + 1;
-  const lineCount = model.positionAt(model.text.length).line + 1;
-  const atEnd = row >= lineCount || statement.endIndex === model.text.length;
+  const atEnd = row >= model.lineCount || statement.endIndex === model.text.length;
   if (atEnd) {
     const position = model.positionAt(statement.endIndex);
     return { range: { start: position, end: position }, newText: `${eol}${text}` };
