@@ -22,6 +22,7 @@ import type { Fix, Rule, TextEdit } from '../engine/types';
 import {
   calleeLastName,
   gradientEvent,
+  isGradScalerCall,
   linesAfter,
   linesBefore,
   ownLineStatement,
@@ -55,8 +56,7 @@ export const fp16WithoutGradScaler: Rule = {
     return {
       call: (node) => {
         const name = calleeLastName(node);
-        if (name === 'GradScaler' || name === 'ShardedGradScaler') scalerInFile = true;
-        if (name === 'scale' && /scaler/i.test(node.text.slice(0, 40))) scalerInFile = true;
+        if (isGradScalerCall(node)) scalerInFile = true;
         if (name === 'half' && isModelCast(model, node)) halfModels.push(node);
         if (name === 'autocast' && isWithItem(node) && autocastPrecision(model, node) === 'half') {
           autocasts.push(node);

@@ -19,7 +19,7 @@ import type { Model } from '../engine/model';
 import type { Fix, Rule, TextEdit } from '../engine/types';
 import { autocastPrecision } from '../half-precision/dtypes';
 import {
-  calleeLastName,
+  isGradScalerCall,
   clipsThroughHelper,
   GradientTimeline,
   linesAfter,
@@ -105,8 +105,8 @@ function buildFixes(model: Model, step: TrainingStep): Fix[] {
 function awaitsGradScaler(model: Model): boolean {
   if (!/autocast/.test(model.text)) return false;
   const calls = model.root.descendantsOfType('call').filter((call) => call !== null);
-  const createsScaler = calls.some((call) => /GradScaler$/.test(calleeLastName(call) ?? ''));
-  return !createsScaler && calls.some((call) => autocastPrecision(model, call) === 'half');
+  if (calls.some(isGradScalerCall)) return false;
+  return calls.some((call) => autocastPrecision(model, call) === 'half');
 }
 
 /**
