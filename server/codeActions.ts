@@ -3,6 +3,7 @@
 // the diagnostic came from and sent as a versioned edit, so the editor refuses it if the text has
 // moved on in the meantime.
 
+import * as path from 'node:path';
 import {
   CodeActionKind,
   type CodeAction,
@@ -115,32 +116,23 @@ function projectIgnores(target: LintTarget, diagnostics: Diagnostic[]): CodeActi
     if (!code || codes.has(code)) continue;
     codes.add(code);
     const edit = projectIgnoreEdit(filePath, code);
-    if (!edit) continue;
-    const whole = { start: { line: 0, character: 0 }, end: endOf(edit.text) };
+    const change = edit ? minimalEdit(edit.text, edit.newText) : null;
+    if (!edit || !change) continue;
     actions.push({
-      title: t(
-        "Add {0} to the project's ignore list ({1})",
-        code,
-        edit.file.split(/[\\/]/).pop() ?? '',
-      ),
+      title: t("Add {0} to the project's ignore list ({1})", code, path.basename(edit.file)),
       kind: CodeActionKind.QuickFix,
       diagnostics: [diagnostic],
       edit: {
         documentChanges: [
           {
             textDocument: { uri: uriOf(edit.file), version: null },
-            edits: [{ range: whole, newText: edit.newText }],
+            edits: [change],
           },
         ],
       },
     });
   }
   return actions;
-}
-
-function endOf(text: string): { line: number; character: number } {
-  const lines = text.split(/\r\n|\r|\n/);
-  return { line: lines.length - 1, character: lines[lines.length - 1].length };
 }
 
 /**

@@ -8,9 +8,13 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { CancellationTokenSource } from 'vscode-jsonrpc/node';
-import type { CodeAction, PublishDiagnosticsParams } from 'vscode-languageserver-protocol';
+import type {
+  CodeAction,
+  PublishDiagnosticsParams,
+  TextEdit,
+} from 'vscode-languageserver-protocol';
 import { ScanWorkspaceRequest, type ScanWorkspaceResult } from '../../server/protocol';
-import { SOFTMAX } from './support/documents';
+import { applyEdits, SOFTMAX } from './support/documents';
 import { LspTestClient } from './support/lspClient';
 
 const fileUri = (filePath: string) => pathToFileURL(filePath).href;
@@ -148,9 +152,11 @@ describe('project configuration file', () => {
     const change = add?.edit?.documentChanges?.[0];
     assert.ok(change && 'edits' in change, 'the action edits a document');
     assert.equal(change.textDocument.uri, fileUri(pyproject));
-    const [edit] = change.edits;
-    assert.ok('newText' in edit);
-    assert.equal(edit.newText, '[project]\nname = "demo"\n\n[tool.nanguard]\nignore = ["NG101"]\n');
+    const before = fs.readFileSync(pyproject, 'utf8');
+    assert.equal(
+      applyEdits(before, change.edits as TextEdit[]),
+      '[project]\nname = "demo"\n\n[tool.nanguard]\nignore = ["NG101"]\n',
+    );
   });
 
   test('a broken pyproject.toml is logged, and the defaults apply', async () => {
