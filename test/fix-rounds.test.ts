@@ -4,7 +4,7 @@
 import * as assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { initParsers } from '../rules/engine/parser';
-import { applyAllFixes } from './support/fixtures';
+import { applyFirstFixes } from './support/fixtures';
 
 before(() => initParsers(['python']));
 
@@ -22,7 +22,7 @@ test('float16 training gets its GradScaler before its clip, and the clip unscale
     '',
   ].join('\n');
 
-  const lines = applyAllFixes(source, 'python')
+  const lines = applyFirstFixes(source, 'python')
     .split('\n')
     .map((line) => line.trim());
   const order = [

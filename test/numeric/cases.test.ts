@@ -11,7 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { before, describe, test } from 'node:test';
 import { initParsers } from '../../rules/engine/parser';
-import { applyAllFixes, FIXTURE_ROOT } from '../support/fixtures';
+import { applyFirstFixes, FIXTURE_ROOT } from '../support/fixtures';
 
 const DEBIAN_PYTHON = '/usr/bin/python3';
 
@@ -67,7 +67,7 @@ function caseScripts(): CaseScript[] {
   }
   return [...byId].map(([id, file]) => {
     const original = fs.readFileSync(file, 'utf8');
-    return { id, original, fixed: applyAllFixes(original, 'python') };
+    return { id, original, fixed: applyFirstFixes(original, 'python') };
   });
 }
 

@@ -70,35 +70,15 @@ export function readExpected(fixture: RuleFixture): string[] {
 }
 
 /**
- * Applies the first fix of every finding of `code`, re-analysing between rounds until nothing
- * more applies (edits that overlap wait for the next round).
+ * Applies the first fix of every finding of `code` (of every code when none is given, safe and
+ * unsafe alike: what `nanguard check --unsafe-fixes` writes), re-analysing between rounds until
+ * nothing more applies (edits that overlap wait for the next round).
  */
-export function applyFirstFixes(text: string, language: LanguageId, code: string): string {
+export function applyFirstFixes(text: string, language: LanguageId, code?: string): string {
   let current = text;
   for (let round = 0; round < 5; round++) {
     const findings = analyzeText(current, language, { rules: allRules }).findings.filter(
-      (finding) => finding.code === code && finding.fixes.length > 0,
-    );
-    if (findings.length === 0) break;
-    const result = applyEditGroups(
-      current,
-      findings.map((finding) => finding.fixes[0].edits),
-    );
-    if (result.text === current) break;
-    current = result.text;
-  }
-  return current;
-}
-
-/**
- * Applies the first fix of every finding of every rule, safe and unsafe, in rounds until nothing
- * changes: what `nanguard check --unsafe-fixes` writes.
- */
-export function applyAllFixes(text: string, language: LanguageId): string {
-  let current = text;
-  for (let round = 0; round < 5; round++) {
-    const findings = analyzeText(current, language, { rules: allRules }).findings.filter(
-      (finding) => finding.fixes.length > 0,
+      (finding) => (code === undefined || finding.code === code) && finding.fixes.length > 0,
     );
     if (findings.length === 0) break;
     const result = applyEditGroups(
