@@ -214,6 +214,9 @@ export function libraryOf(qualified: string): Library | null {
   }
 }
 
+/** The questions whose answers `Model.remember` keeps. */
+type Question = 'resolve' | 'qualified' | 'operation' | 'arithmetic';
+
 interface ImportRecord {
   /** Local name bound by the import. */
   local: string;
@@ -236,10 +239,18 @@ export class Model {
   private readonly imports = new Map<string, ImportRecord>();
   private readonly bindings = new Map<number, Map<string, Binding[]>>();
   /** Answers about nodes (operation, resolved value, name), kept once the walk is over. */
-  private readonly answers = new Map<string, unknown>();
+  private readonly answers: Record<Question, Map<number, unknown>> = {
+    resolve: new Map(),
+    qualified: new Map(),
+    operation: new Map(),
+    arithmetic: new Map(),
+  };
   private finished = false;
   /** Every scope node in document order, and for each the index of the scope around it. */
   private readonly scopes: Node[] = [];
+  /** The ranges of `scopes`, kept as numbers: reading them from a node costs a WebAssembly call. */
+  private readonly scopeStarts: number[] = [];
+  private readonly scopeEnds: number[] = [];
   private readonly enclosingScopeIndex: number[] = [];
   /** The scopes that enclose the node being declared, as indexes into `scopes`, innermost last. */
   private readonly openScopes: number[] = [];
@@ -250,6 +261,8 @@ export class Model {
   /** Names that fixes of this file import with `from module import name`, and from where. */
   private readonly importedNames = new Map<string, string>();
   private lastImportNode: Node | null = null;
+  /** Assignments to attributes (`self.loss = nn.BCELoss()`), in document order. */
+  readonly attributeAssignments: { target: Node; value: Node }[] = [];
 
   constructor(
     readonly tree: Tree,
@@ -447,6 +460,10 @@ export class Model {
       this.bind(target, value, kind);
       return;
     }
+    if (target.type === 'attribute' || target.type === 'member_expression') {
+      if (kind === 'assignment' && value) this.attributeAssignments.push({ target, value });
+      return;
+    }
     // Unpacking (`out, _ = model(x)`, `const [a, b] = ...`) binds each name to an unknown value.
     if (/pattern|tuple|list|array|object/.test(target.type)) {
       for (const identifier of target.descendantsOfType('identifier')) {
@@ -521,11 +538,12 @@ export class Model {
   private noteScope(node: Node): void {
     if (!isScope(node, this.dialect)) return;
     const open = this.openScopes;
-    while (open.length > 0 && this.scopes[open[open.length - 1]].endIndex <= node.startIndex) {
-      open.pop();
-    }
+    const start = node.startIndex;
+    while (open.length > 0 && this.scopeEnds[open[open.length - 1]] <= start) open.pop();
     this.enclosingScopeIndex.push(open.length > 0 ? open[open.length - 1] : -1);
     this.scopes.push(node);
+    this.scopeStarts.push(start);
+    this.scopeEnds.push(node.endIndex);
     open.push(this.scopes.length - 1);
   }
 
@@ -536,44 +554,48 @@ export class Model {
    * a descent from the root per step.
    */
   scopeOf(node: Node): Node {
-    const scopes = this.scopes;
+    const index = this.scopeIndexOf(node);
+    return index < 0 ? this.root : this.scopes[index];
+  }
+
+  /** The index in `scopes` of the innermost scope around a node; -1 for the root. */
+  private scopeIndexOf(node: Node): number {
+    const starts = this.scopeStarts;
+    const start = node.startIndex;
     let low = 0;
-    let high = scopes.length - 1;
+    let high = starts.length - 1;
     let index = -1;
     while (low <= high) {
       const middle = (low + high) >> 1;
-      if (scopes[middle].startIndex <= node.startIndex) {
+      if (starts[middle] <= start) {
         index = middle;
         low = middle + 1;
       } else {
         high = middle - 1;
       }
     }
+    if (index < 0) return -1;
+    const end = node.endIndex;
     while (index >= 0) {
-      const scope = scopes[index];
       // A node with exactly a scope's range is that scope or a wrapper around it (an expression
       // statement holding a lambda), never inside it: no child spans a whole function.
-      const sameRange = scope.startIndex === node.startIndex && scope.endIndex === node.endIndex;
-      const around =
-        !sameRange && scope.startIndex <= node.startIndex && node.endIndex <= scope.endIndex;
-      if (around) return scope;
+      const scopeStart = starts[index];
+      const scopeEnd = this.scopeEnds[index];
+      const sameRange = scopeStart === start && scopeEnd === end;
+      if (!sameRange && scopeStart <= start && end <= scopeEnd) return index;
       index = this.enclosingScopeIndex[index];
     }
-    return this.root;
+    return -1;
   }
 
   /** The bindings of `name` visible from `at`: the innermost scope that binds it. */
   bindingsOf(name: string, at: Node): Binding[] {
-    for (
-      let scope: Node | null = this.scopeOf(at);
-      scope;
-      scope = scope.parent ? this.scopeOf(scope) : null
-    ) {
+    for (let index = this.scopeIndexOf(at); ; index = this.enclosingScopeIndex[index]) {
+      const scope = index < 0 ? this.root : this.scopes[index];
       const list = this.bindings.get(scope.id)?.get(name);
       if (list && list.length > 0) return list;
-      if (scope.id === this.root.id) break;
+      if (index < 0) return [];
     }
-    return [];
   }
 
   /**
@@ -663,12 +685,13 @@ export class Model {
    * Every rule asks the same questions about the same nodes; once the walk is over and every
    * binding is known, an answer cannot change, so it is kept for the rest of the analysis.
    */
-  private remember<T>(kind: string, node: Node, read: () => T): T {
+  private remember<T>(kind: Question, node: Node, read: () => T): T {
     if (!this.finished) return read();
-    const key = `${kind}:${node.id}`;
-    if (this.answers.has(key)) return this.answers.get(key) as T;
+    const answers = this.answers[kind];
+    const known = answers.get(node.id);
+    if (known !== undefined) return known as T;
     const value = read();
-    this.answers.set(key, value);
+    answers.set(node.id, value);
     return value;
   }
 

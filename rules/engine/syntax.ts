@@ -8,13 +8,15 @@ import type { Dialect, NodeEvent } from './types';
 /**
  * Readings of nodes, remembered while one analysis runs. Every rule asks about the same calls and
  * each question costs several calls into WebAssembly; node ids are unique within one tree, so the
- * cache lives exactly as long as one analysis (see `withNodeCache`).
+ * cache lives exactly as long as one analysis (see `withNodeCache`). One map per kind of reading,
+ * keyed by the numeric id: no key strings to build for every question.
  */
-let nodeCache: Map<string, unknown> | null = null;
+type Reading = 'member' | 'call' | 'binary' | 'unwrap';
+let nodeCache: Record<Reading, Map<number, unknown>> | null = null;
 
 export function withNodeCache<T>(run: () => T): T {
   const outer = nodeCache;
-  nodeCache = new Map();
+  nodeCache = { member: new Map(), call: new Map(), binary: new Map(), unwrap: new Map() };
   try {
     return run();
   } finally {
@@ -22,12 +24,13 @@ export function withNodeCache<T>(run: () => T): T {
   }
 }
 
-function remembered<T>(kind: string, node: Node, read: (node: Node) => T): T {
+function remembered<T>(kind: Reading, node: Node, read: (node: Node) => T): T {
   if (!nodeCache) return read(node);
-  const key = `${kind}:${node.id}`;
-  if (nodeCache.has(key)) return nodeCache.get(key) as T;
+  const cache = nodeCache[kind];
+  const known = cache.get(node.id);
+  if (known !== undefined) return known as T;
   const value = read(node);
-  nodeCache.set(key, value);
+  cache.set(node.id, value);
   return value;
 }
 
@@ -132,7 +135,7 @@ export function unwrap(node: Node): Node {
   let current = node;
   let result: Node | null = null;
   while (result === null) {
-    const known = nodeCache?.get(`unwrap:${current.id}`) as Node | undefined;
+    const known = nodeCache?.unwrap.get(current.id) as Node | undefined;
     if (known) {
       result = known;
       break;
@@ -149,7 +152,7 @@ export function unwrap(node: Node): Node {
     passed.push(current);
     current = inner;
   }
-  if (nodeCache) for (const wrapper of passed) nodeCache.set(`unwrap:${wrapper.id}`, result);
+  if (nodeCache) for (const wrapper of passed) nodeCache.unwrap.set(wrapper.id, result);
   return result;
 }
 

@@ -13,22 +13,12 @@ export function attributeValue(model: Model, target: string): Node | null {
   let values = attributeCache.get(model);
   if (!values) {
     values = new Map();
-    const assignments = [
-      ...model.root.descendantsOfType('assignment'),
-      ...model.root.descendantsOfType('assignment_expression'),
-      ...model.root.descendantsOfType('public_field_definition'),
-    ];
-    for (const assignment of assignments) {
-      const left =
-        assignment?.childForFieldName('left') ?? assignment?.childForFieldName('name') ?? null;
-      // Only attributes matter here; most assignments bind plain names and stop at this test.
-      if (!left || !memberParts(left)) continue;
-      const right =
-        assignment?.childForFieldName('right') ?? assignment?.childForFieldName('value') ?? null;
-      if (!right) continue;
+    for (const assignment of model.attributeAssignments) {
+      const left = assignment.target.text;
       // Two different values for one attribute leave it unknown.
-      const previous = values.get(left.text);
-      values.set(left.text, previous === undefined || previous?.text === right.text ? right : null);
+      const previous = values.get(left);
+      const right = assignment.value;
+      values.set(left, previous === undefined || previous?.text === right.text ? right : null);
     }
     attributeCache.set(model, values);
   }
