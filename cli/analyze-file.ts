@@ -8,7 +8,7 @@ import { createTwoFilesPatch, FILE_HEADERS_ONLY } from 'diff';
 import type { Node } from 'web-tree-sitter';
 import { allRules } from '../rules';
 import { applyEditGroups } from '../rules/engine/edits';
-import { analyzeTree, type Analysis, type AnalyzeOptions } from '../rules/engine/engine';
+import { analyzeTree, rulesFor, type Analysis, type AnalyzeOptions } from '../rules/engine/engine';
 import { t } from '../rules/engine/l10n';
 import { computeLineStarts } from '../rules/engine/model';
 import { languageForPath, parse } from '../rules/engine/parser';
@@ -23,7 +23,6 @@ import {
   type NotebookCell,
 } from '../rules/project/notebook';
 import { configurationFor } from './configuration';
-import { mightHaveFindings } from './prefilter';
 import {
   emptyResult,
   type FileResult,
@@ -215,9 +214,9 @@ function analyzeSource(source: SourceText, settings: ScanSettings, result: FileR
     return;
   }
   result.lines = computeLineStarts(source.text).length;
-  if (!mightHaveFindings(source.text)) return;
-
   const options = analyzeOptionsFor(configurationFor(result.path, settings), result.path);
+  // A file in which no enabled rule finds its trigger words is not parsed at all.
+  if (rulesFor(source.text, language, options).length === 0) return;
   const outcome = fixInRounds(
     source.text,
     (text) => check(text, language, options),
@@ -261,9 +260,8 @@ function analyzeNotebook(source: SourceText, settings: ScanSettings, result: Fil
     return;
   }
   result.lines = computeLineStarts(initial.joined.text).length;
-  if (!mightHaveFindings(initial.joined.text)) return;
-
   const options = analyzeOptionsFor(configurationFor(result.path, settings), result.path);
+  if (rulesFor(initial.joined.text, 'python', options).length === 0) return;
   const outcome = fixInRounds<NotebookDocument>(
     initial,
     (document) => check(document.joined.text, 'python', options),

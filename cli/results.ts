@@ -57,7 +57,7 @@ export interface FileResult {
   isNotebook: boolean;
   /** Lines of source read (the joined code cells for a notebook); 0 when skipped. */
   lines: number;
-  /** Whether the file was parsed; false when skipped or passed over by the pre-filter. */
+  /** Whether the file was parsed; false when skipped or when no rule finds its trigger words. */
   parsed: boolean;
   findings: ReportedFinding[];
   notes: FileNote[];

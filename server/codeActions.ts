@@ -13,6 +13,7 @@ import {
   type WorkspaceEdit,
 } from 'vscode-languageserver';
 import { t } from '../rules/engine/l10n';
+import { dialectOf } from '../rules/engine/syntax';
 import type { Finding } from '../rules/engine/types';
 import { isOwnDiagnostic } from './diagnostics';
 import { fixAll, fixForAll, minimalEdit } from './fixAll';
@@ -58,7 +59,7 @@ function quickFixes(session: Session, target: LintTarget, diagnostics: Diagnosti
   const fixes: CodeAction[] = [];
   const ignores: CodeAction[] = [];
   const offeredIgnores = new Set<string>();
-  const dialect = target.language === 'python' ? 'python' : 'ts';
+  const dialect = dialectOf(target.language);
 
   for (const diagnostic of diagnostics) {
     const finding = findingOf(target, diagnostic);

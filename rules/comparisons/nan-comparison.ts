@@ -48,6 +48,7 @@ export const nanComparison: Rule = {
     severity: 'error',
     dialects: ['python', 'ts'],
     fixSafety: 'safe',
+    triggers: /nan/i,
     summary: 'Equality comparison with NaN (x == np.nan, x === NaN), which is never true.',
     explanation:
       'NaN is unequal to every value, itself included (IEEE 754), so x == nan is always False and ' +

@@ -31,6 +31,7 @@ export const acosDomain: Rule = {
     severity: 'warning',
     dialects: ['python', 'ts'],
     fixSafety: 'unsafe',
+    triggers: /acos|asin|arccos|arcsin/,
     summary: 'acos or asin of a computed cosine that is not clipped to [-1, 1].',
     explanation:
       'A cosine computed in floating point can land a rounding error outside [-1, 1]: two ' +

@@ -27,6 +27,7 @@ export const epsilonOutsideSqrt: Rule = {
     severity: 'warning',
     dialects: ['python'],
     fixSafety: 'unsafe',
+    triggers: /sqrt/,
     summary:
       'An epsilon added after a sqrt (sqrt(var) + eps) instead of inside it, under autograd.',
     explanation:

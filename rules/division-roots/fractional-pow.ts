@@ -30,6 +30,7 @@ export const fractionalPow: Rule = {
     severity: 'warning',
     dialects: ['python'],
     fixSafety: 'unsafe',
+    triggers: /pow|\*\*/,
     summary: 'A power below 1 (x ** 0.5, p ** gamma) of a value that can be 0, under autograd.',
     explanation:
       'The derivative of x ** g is g * x ** (g - 1), infinite at x = 0 when 0 < g < 1. Sigmoid ' +

@@ -31,6 +31,7 @@ export const sqrtAtZero: Rule = {
     severity: 'warning',
     dialects: ['python'],
     fixSafety: 'unsafe',
+    triggers: /sqrt/,
     summary: 'sqrt of a sum of squares or a variance that can be exactly 0, under autograd.',
     explanation:
       'The derivative of sqrt(v) is 1 / (2 sqrt(v)), infinite at v = 0. Distances between ' +

@@ -42,6 +42,7 @@ export const unguardedDivision: Rule = {
     severity: 'warning',
     dialects: ['python', 'ts'],
     fixSafety: 'unsafe',
+    triggers: /std|var|norm|sum/,
     summary: 'Division by a standard deviation, a norm or a mask count with no epsilon or guard.',
     explanation:
       'A standard deviation is 0 for a constant feature, a norm is 0 for a zero vector, and a mask ' +

@@ -5,7 +5,7 @@ import type { Node, Tree } from 'web-tree-sitter';
 import { DECLARING_TYPES, Model } from './model';
 import { parse } from './parser';
 import { collectSuppressions, isSuppressed } from './suppression';
-import { eventOf, eventTypes, withNodeCache } from './syntax';
+import { dialectOf, eventOf, eventTypes, withNodeCache } from './syntax';
 import type {
   Finding,
   Fix,
@@ -111,15 +111,39 @@ function analyzeWithCache(
   };
 }
 
+/**
+ * The rules that can report on a text: enabled, written for its language, and with a trigger
+ * word in it. Triggers are a necessary condition, so a rule left out here would have found
+ * nothing; when none is left, the text need not even be parsed.
+ */
+export function rulesFor(
+  text: string,
+  language: LanguageId,
+  options: Pick<AnalyzeOptions, 'rules' | 'isEnabled'>,
+): Rule[] {
+  const dialect = dialectOf(language);
+  // Many rules share a trigger (`exp`, `log`): each distinct one is tested once.
+  const tested = new Map<string, boolean>();
+  return options.rules.filter(({ meta }) => {
+    if (!meta.dialects.includes(dialect)) return false;
+    if (options.isEnabled && !options.isEnabled(meta.code)) return false;
+    const key = `${meta.triggers.source}/${meta.triggers.flags}`;
+    let found = tested.get(key);
+    if (found === undefined) {
+      found = meta.triggers.test(text);
+      tested.set(key, found);
+    }
+    return found;
+  });
+}
+
 function createVisitors(
   model: Model,
   options: AnalyzeOptions,
   failures: RuleFailure[],
 ): ActiveRule[] {
   const active: ActiveRule[] = [];
-  for (const rule of options.rules) {
-    if (!rule.meta.dialects.includes(model.dialect)) continue;
-    if (options.isEnabled && !options.isEnabled(rule.meta.code)) continue;
+  for (const rule of rulesFor(model.text, model.language, options)) {
     const reports: Report[] = [];
     const context: RuleContext = { model, report: (report) => reports.push(report) };
     const entry: ActiveRule = { rule, visitor: {}, reports, context, failed: false };

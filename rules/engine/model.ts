@@ -8,6 +8,7 @@ import {
   binaryParts,
   callParts,
   contains,
+  dialectOf,
   isScope,
   SCOPE_TYPES,
   memberParts,
@@ -269,7 +270,7 @@ export class Model {
     readonly text: string,
     readonly language: LanguageId,
   ) {
-    this.dialect = language === 'python' ? 'python' : 'ts';
+    this.dialect = dialectOf(language);
     this.root = tree.rootNode;
     this.lineStarts = computeLineStarts(text);
     this.eol = lineEndingOf(text);

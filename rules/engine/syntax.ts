@@ -3,7 +3,7 @@
 // answer in one vocabulary so that a rule written once serves both languages.
 
 import type { Node } from 'web-tree-sitter';
-import type { Dialect, NodeEvent } from './types';
+import type { Dialect, LanguageId, NodeEvent } from './types';
 
 /**
  * Readings of nodes, remembered while one analysis runs. Every rule asks about the same calls and
@@ -32,6 +32,11 @@ function remembered<T>(kind: Reading, node: Node, read: (node: Node) => T): T {
   const value = read(node);
   cache.set(node.id, value);
   return value;
+}
+
+/** The rule dialect of a language: Python, or TypeScript and JavaScript together. */
+export function dialectOf(language: LanguageId): Dialect {
+  return language === 'python' ? 'python' : 'ts';
 }
 
 const EVENT_BY_TYPE: Record<Dialect, Record<string, NodeEvent>> = {

@@ -76,6 +76,13 @@ export interface RuleMeta {
   dialects: Dialect[];
   /** The safety of the rule's preferred fix, or `none` when it offers no fix. */
   fixSafety: FixSafety;
+  /**
+   * Matches the text of every file the rule can report on: words without which the pattern
+   * cannot be written, such as `exp` for a softmax by hand (an aliased import still names the
+   * original). A file it does not match is not analysed for this rule, and a file no enabled
+   * rule matches is not parsed. No `g` or `y` flag: the test must not keep state.
+   */
+  triggers: RegExp;
   /** One sentence: what the rule flags. */
   summary: string;
   /** A short paragraph for hovers: why it fails, with the numbers, and the stable form. */

@@ -89,6 +89,7 @@ export const expOfUnbounded: Rule = {
     severity: 'information',
     dialects: ['python', 'ts'],
     fixSafety: 'unsafe',
+    triggers: /exp/,
     summary: 'exp of a log-variance or log-scale that is not clamped first.',
     explanation:
       'A network output is unbounded: exp overflows float32 above about 88.7, and a huge ' +

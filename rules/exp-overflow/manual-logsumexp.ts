@@ -50,6 +50,7 @@ export const manualLogsumexp: Rule = {
     severity: 'warning',
     dialects: ['python', 'ts'],
     fixSafety: 'safe',
+    triggers: /exp/,
     summary: 'logsumexp written by hand as log(sum(exp(x))) without subtracting the maximum.',
     explanation:
       'exp overflows float32 above about 88.7 (float64 above about 709.8), so one large entry ' +

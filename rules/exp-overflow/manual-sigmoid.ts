@@ -72,6 +72,7 @@ export const manualSigmoid: Rule = {
     severity: 'warning',
     dialects: ['python', 'ts'],
     fixSafety: 'safe',
+    triggers: /exp/,
     summary: 'Sigmoid written by hand as 1 / (1 + exp(-x)) or exp(x) / (1 + exp(x)).',
     explanation:
       'exp overflows float32 above about 88.7. 1 / (1 + exp(-x)) still reaches the right limit ' +

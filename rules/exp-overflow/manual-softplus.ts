@@ -91,6 +91,7 @@ export const manualSoftplus: Rule = {
     severity: 'warning',
     dialects: ['python', 'ts'],
     fixSafety: 'safe',
+    triggers: /exp/,
     summary: 'softplus written by hand as log(1 + exp(x)).',
     explanation:
       'exp overflows float32 above about 88.7 (float64 above about 709.8), so log(1 + exp(x)) ' +

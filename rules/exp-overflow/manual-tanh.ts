@@ -100,6 +100,7 @@ export const manualTanh: Rule = {
     severity: 'warning',
     dialects: ['python', 'ts'],
     fixSafety: 'safe',
+    triggers: /exp/,
     summary: 'tanh written by hand from exps.',
     explanation:
       'exp overflows float32 above about 88.7, so for large |x| both the numerator and the ' +

@@ -41,6 +41,7 @@ export const naiveSoftmax: Rule = {
     severity: 'warning',
     dialects: ['python', 'ts'],
     fixSafety: 'safe',
+    triggers: /exp/,
     summary: 'Softmax written by hand as exp(x) / sum(exp(x)) without subtracting the maximum.',
     explanation:
       'exp overflows float32 above about 88.7 (float64 above about 709.8): one large logit turns ' +

@@ -20,6 +20,12 @@ const HALF_DTYPES = new Set([
   'tensorflow.dtypes.float16',
 ]);
 const HALF_DTYPE_STRINGS = new Set(['float16', 'half', 'f2', 'fp16']);
+
+/**
+ * Words one of which occurs in every file that computes in float16 by any of the means above: a
+ * dtype name or string, `.half()`, CUDA autocast (float16 by default), Keras's `mixed_float16`.
+ */
+export const HALF_PRECISION_WORDS = /half|float16|fp16|autocast|['"]f2['"]/;
 const OTHER_DTYPE = /^(float32|float64|float|double|bfloat16|single|f4|f8|complex\d*|int\d*)$/;
 
 /** Methods that return a tensor of the receiver's dtype. */

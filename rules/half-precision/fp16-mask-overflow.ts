@@ -17,7 +17,7 @@ import type { Node } from 'web-tree-sitter';
 import { t } from '../engine/l10n';
 import { numberValue } from '../engine/syntax';
 import type { Rule } from '../engine/types';
-import { isMixedFloat16Policy, precisionAt } from './dtypes';
+import { HALF_PRECISION_WORDS, isMixedFloat16Policy, precisionAt } from './dtypes';
 import { fillSites, finfoReplacement, type FillSite } from './mask-fills';
 
 const FLOAT16_MAX = 65504;
@@ -30,6 +30,7 @@ export const fp16MaskOverflow: Rule = {
     severity: 'error',
     dialects: ['python'],
     fixSafety: 'safe',
+    triggers: HALF_PRECISION_WORDS,
     summary:
       'A mask constant larger than float16 can hold (65504) is written into a float16 tensor.',
     explanation:

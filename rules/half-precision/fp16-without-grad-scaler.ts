@@ -28,7 +28,7 @@ import {
   ownLineStatement,
   type GradientEvent,
 } from '../training-loop/gradient-steps';
-import { autocastPrecision } from './dtypes';
+import { HALF_PRECISION_WORDS, autocastPrecision } from './dtypes';
 
 const SCALER_NAME = 'scaler';
 
@@ -40,6 +40,7 @@ export const fp16WithoutGradScaler: Rule = {
     severity: 'warning',
     dialects: ['python'],
     fixSafety: 'unsafe',
+    triggers: HALF_PRECISION_WORDS,
     summary: 'Training runs in float16 but no GradScaler scales the loss before backward().',
     explanation:
       'float16 stores nothing below ~6e-8 and overflows above 65504: small gradients flush to ' +

@@ -51,6 +51,7 @@ export const infMaskSoftmax: Rule = {
     severity: 'warning',
     dialects: ['python', 'ts'],
     fixSafety: 'safe',
+    triggers: /oftmax/,
     summary: 'Masked scores are filled with -inf before a softmax, so a fully masked row is NaN.',
     explanation:
       'A row whose every position is masked is all -inf; softmax subtracts the row maximum and ' +

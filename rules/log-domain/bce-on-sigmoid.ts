@@ -32,6 +32,7 @@ export const bceOnSigmoid: Rule = {
     severity: 'warning',
     dialects: ['python'],
     fixSafety: 'safe',
+    triggers: /BCE|inary/,
     summary: 'Binary cross-entropy computed from a sigmoid output instead of from the logits.',
     explanation:
       'sigmoid rounds to exactly 1 above x ≈ 17 in float32, so the loss takes log(0); BCELoss ' +

@@ -27,6 +27,7 @@ export const doubleSoftmax: Rule = {
     severity: 'warning',
     dialects: ['python', 'ts'],
     fixSafety: 'unsafe',
+    triggers: /ross/,
     summary: 'A cross-entropy that applies softmax itself is given a softmax output.',
     explanation:
       'cross_entropy and softmax_cross_entropy_with_logits apply log_softmax to their input; on ' +

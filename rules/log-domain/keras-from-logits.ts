@@ -41,6 +41,7 @@ export const kerasFromLogits: Rule = {
     severity: 'warning',
     dialects: ['python'],
     fixSafety: 'unsafe',
+    triggers: /rossentropy/,
     summary: "A Keras loss's from_logits setting disagrees with what the model outputs.",
     explanation:
       'from_logits=True on softmax or sigmoid outputs applies the activation twice and stalls ' +

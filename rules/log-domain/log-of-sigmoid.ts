@@ -31,6 +31,7 @@ export const logOfSigmoid: Rule = {
     severity: 'warning',
     dialects: ['python', 'ts'],
     fixSafety: 'safe',
+    triggers: /igmoid|expit/,
     summary: 'log applied to sigmoid(x) or 1 - sigmoid(x) instead of a log-sigmoid.',
     explanation:
       'sigmoid(x) rounds to exactly 0 below x ≈ -103 and to exactly 1 above x ≈ 17 in float32, ' +

@@ -31,6 +31,7 @@ export const logOfSoftmax: Rule = {
     severity: 'warning',
     dialects: ['python', 'ts'],
     fixSafety: 'safe',
+    triggers: /oftmax/,
     summary: 'log applied to a softmax output instead of log_softmax.',
     explanation:
       'softmax rounds a probability to exactly 0 once its logit is about 104 below the largest ' +

@@ -50,6 +50,7 @@ export const manualCrossEntropy: Rule = {
     severity: 'warning',
     dialects: ['python', 'ts'],
     fixSafety: 'safe',
+    triggers: /log/,
     summary:
       'Cross-entropy written by hand from probabilities: -sum(y * log(p)) or its binary form.',
     explanation:

@@ -28,6 +28,7 @@ export const nllOnSoftmax: Rule = {
     severity: 'warning',
     dialects: ['python'],
     fixSafety: 'unsafe',
+    triggers: /nll|NLL/,
     summary: 'NLL loss given softmax probabilities instead of log-probabilities.',
     explanation:
       'nll_loss returns -input[target], so on probabilities it computes -p instead of -log(p): ' +

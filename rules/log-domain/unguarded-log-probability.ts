@@ -33,6 +33,7 @@ export const unguardedLogProbability: Rule = {
     severity: 'warning',
     dialects: ['python', 'ts'],
     fixSafety: 'unsafe',
+    triggers: /log/,
     summary: 'log of a probability that can be exactly 0, with no floor.',
     explanation:
       'Probabilities reach exactly 0 (a softmax underflows once a logit is ~104 below the ' +

@@ -26,6 +26,7 @@ export const expm1: Rule = {
     severity: 'warning',
     dialects: ['python', 'ts'],
     fixSafety: 'safe',
+    triggers: /exp/,
     summary: 'exp(x) - 1 or 1 - exp(x) written out instead of expm1.',
     explanation:
       'For small x, exp(x) is 1 plus a tiny amount and the subtraction cancels the 1 together ' +

@@ -28,6 +28,7 @@ export const log1p: Rule = {
     severity: 'warning',
     dialects: ['python', 'ts'],
     fixSafety: 'safe',
+    triggers: /log/,
     summary: 'log(1 + x) or log(1 - x) written out instead of log1p.',
     explanation:
       '1 + x rounds to exactly 1 when |x| is below about 1.1e-16 in float64 (6e-8 in float32), ' +

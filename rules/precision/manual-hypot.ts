@@ -40,6 +40,7 @@ export const manualHypot: Rule = {
     severity: 'information',
     dialects: ['python', 'ts'],
     fixSafety: 'safe',
+    triggers: /sqrt/,
     summary: 'sqrt(x**2 + y**2) written out instead of hypot(x, y).',
     explanation:
       'The squares overflow before the length does: above about 1.8e19 in float32 (1.3e154 in ' +

@@ -28,6 +28,7 @@ export const varianceByMoments: Rule = {
     severity: 'warning',
     dialects: ['python'],
     fixSafety: 'safe',
+    triggers: /mean|average/,
     summary: 'Variance computed as mean(x**2) - mean(x)**2, which cancels catastrophically.',
     explanation:
       'When the mean is large next to the spread, mean(x**2) and mean(x)**2 are huge and nearly ' +

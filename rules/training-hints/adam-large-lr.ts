@@ -40,6 +40,7 @@ export const adamLargeLr: Rule = {
     severity: 'information',
     dialects: ['python', 'ts'],
     fixSafety: 'none',
+    triggers: /adam|rmsprop/i,
     summary: 'An Adam-family or RMSprop optimizer is built with a learning rate above 1e-2.',
     explanation:
       'Adaptive optimizers move every weight by about the learning rate on each step, whatever ' +

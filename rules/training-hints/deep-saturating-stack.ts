@@ -33,6 +33,7 @@ export const deepSaturatingStack: Rule = {
     severity: 'information',
     dialects: ['python', 'ts'],
     fixSafety: 'none',
+    triggers: /equential/,
     summary: 'A Sequential stacks four or more sigmoid/tanh activations with no normalisation.',
     explanation:
       'sigmoid has a slope of at most 0.25, so four saturating layers shrink gradients by ' +

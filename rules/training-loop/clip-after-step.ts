@@ -31,6 +31,7 @@ export const clipAfterStep: Rule = {
     severity: 'warning',
     dialects: ['python'],
     fixSafety: 'safe',
+    triggers: /clip/,
     summary: 'Gradient clipping runs after the optimizer step, so it never limits an update.',
     explanation:
       'The step has already applied the unclipped gradients, so an exploding gradient (norm 1e6 ' +

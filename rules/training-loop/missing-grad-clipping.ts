@@ -38,6 +38,7 @@ export const missingGradClipping: Rule = {
     severity: 'warning',
     dialects: ['python'],
     fixSafety: 'unsafe',
+    triggers: /backward/,
     summary: 'An optimizer step applies the gradients of backward() with no gradient clipping.',
     explanation:
       'One bad batch can give gradients with a norm of 1e6 or more; the step then moves the ' +

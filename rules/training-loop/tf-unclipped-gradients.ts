@@ -29,6 +29,7 @@ export const tfUnclippedGradients: Rule = {
     severity: 'warning',
     dialects: ['python'],
     fixSafety: 'unsafe',
+    triggers: /apply_gradients/,
     summary: 'apply_gradients receives gradients from tape.gradient with no clipping.',
     explanation:
       'One exploding batch can give gradients with a norm of 1e6 or more; the update then pushes ' +

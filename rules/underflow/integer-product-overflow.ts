@@ -29,6 +29,7 @@ export const integerProductOverflow: Rule = {
     severity: 'warning',
     dialects: ['python'],
     fixSafety: 'safe',
+    triggers: /prod|int|short/,
     summary: 'An integer product computed in 32 bits or fewer, which wraps around silently.',
     explanation:
       'NumPy and PyTorch integers wrap around without a warning: int32 stops at 2,147,483,647, so ' +

@@ -33,6 +33,7 @@ export const productOfProbabilities: Rule = {
     severity: 'warning',
     dialects: ['python', 'ts'],
     fixSafety: 'unsafe',
+    triggers: /prob|likelihood|oftmax|igmoid|expit|sum/i,
     summary: 'A product of many probabilities, which underflows to exactly 0.',
     explanation:
       'Every factor below 1 shrinks the product: 400 probabilities of 1e-3 multiply to 1e-1200, ' +

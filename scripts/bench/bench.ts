@@ -12,9 +12,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { mightHaveFindings } from '../../cli/prefilter';
 import { allRules } from '../../rules';
-import { analyzeTree } from '../../rules/engine/engine';
+import { analyzeTree, rulesFor } from '../../rules/engine/engine';
 import { initParsers, languageForPath, parse } from '../../rules/engine/parser';
 import type { LanguageId } from '../../rules/engine/types';
 import { discoverFiles } from '../../rules/project/files';
@@ -123,7 +122,7 @@ function engineScan(files: SourceFile[]): Split {
     split.read += performance.now() - start;
 
     start = performance.now();
-    const worthParsing = mightHaveFindings(text);
+    const worthParsing = rulesFor(text, file.language, { rules: allRules }).length > 0;
     split.prefilter += performance.now() - start;
     if (!worthParsing) continue;
 

@@ -32,6 +32,7 @@ const breakingRule: Rule = {
     severity: 'warning',
     dialects: ['python'],
     fixSafety: 'safe',
+    triggers: /1\.5/,
     summary: 'A test rule.',
     explanation: 'A test rule.',
   },
@@ -62,7 +63,7 @@ describe('analyzeFile', () => {
     assert.equal(result.parsed, false);
   });
 
-  test('a file passed over by the pre-filter is counted but not parsed', () => {
+  test('a file in which no rule finds its trigger words is counted but not parsed', () => {
     const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'nanguard-file-'));
     try {
       const file = path.join(folder, 'plain.py');
@@ -78,6 +79,9 @@ describe('analyzeFile', () => {
         flagged.findings.map((finding) => finding.code),
         ['NG101'],
       );
+      // Only the enabled rules' triggers count: NG701 looks for `nan`, which the file lacks.
+      const narrowed = analyzeFile(file, { ...SETTINGS, fixMode: 'none', select: ['NG701'] });
+      assert.equal(narrowed.parsed, false);
     } finally {
       fs.rmSync(folder, { recursive: true, force: true });
     }

@@ -16,6 +16,7 @@ import { computeLineStarts } from '../../rules/engine/model';
 import { initParsers, parse } from '../../rules/engine/parser';
 import type { Finding, Fix, LanguageId, Range } from '../../rules/engine/types';
 import { applyFirstFixes, discoverFixtures } from '../support/fixtures';
+import { assertTriggersHideNothing } from '../support/triggers';
 
 interface Sample {
   name: string;
@@ -248,6 +249,19 @@ describe('engine properties', () => {
         },
       ),
       { numRuns: RUNS * 2 },
+    );
+  });
+
+  test('mutated fixtures: trigger words never hide a finding', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...samples),
+        fc.array(mutation, { minLength: 1, maxLength: 3 }),
+        (sample, changes) => {
+          assertTriggersHideNothing(changes.reduce(mutate, sample.text), sample.language);
+        },
+      ),
+      { numRuns: RUNS },
     );
   });
 
