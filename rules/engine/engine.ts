@@ -1,11 +1,11 @@
 // The analysis of one file: build the model and dispatch the syntax events to every enabled rule in
 // one walk of the tree, then turn reports into findings, drop the suppressed ones and sort.
 
-import type { Node, Tree } from 'web-tree-sitter';
+import type { Language, Node, Tree } from 'web-tree-sitter';
 import { DECLARING_TYPES, Model } from './model';
 import { parse } from './parser';
 import { collectSuppressions, isSuppressed } from './suppression';
-import { dialectOf, eventOf, eventTypes, withNodeCache } from './syntax';
+import { dialectOf, eventOf, eventTypes, typeOf, withNodeCache } from './syntax';
 import type {
   Finding,
   Fix,
@@ -173,10 +173,14 @@ function walk(
   const wanted = new Set<string>(['comment', ...DECLARING_TYPES[model.dialect]]);
   for (const type of eventTypes(model.dialect, subscribed)) wanted.add(type);
 
+  const ambiguous = keywordTwins(tree.language);
   for (const node of tree.rootNode.descendantsOfType([...wanted])) {
-    // Keywords share some names with named nodes (`lambda`, `import`): keep the named ones.
-    if (!node?.isNamed) continue;
-    if (node.type === 'comment') {
+    if (!node) continue;
+    const type = typeOf(node);
+    // Keywords share some names with named nodes (`lambda`, TypeScript's `number` type): keep the
+    // named ones. Asking costs a call into WebAssembly, so only those names are asked about.
+    if (ambiguous.has(type) && !node.isNamed) continue;
+    if (type === 'comment') {
       comments.push(node);
       continue;
     }
@@ -185,6 +189,24 @@ function walk(
     if (event && subscribed.has(event)) events.push([node, event]);
   }
   return { events, comments };
+}
+
+const twinsByLanguage = new WeakMap<Language, Set<string>>();
+
+/** The node type names of a grammar that name both a named node and an anonymous token. */
+function keywordTwins(language: Language): Set<string> {
+  let twins = twinsByLanguage.get(language);
+  if (!twins) {
+    const named = new Set<string>();
+    const anonymous = new Set<string>();
+    for (let id = 0; id < language.nodeTypeCount; id++) {
+      const name = language.nodeTypeForId(id);
+      if (name) (language.nodeTypeIsNamed(id) ? named : anonymous).add(name);
+    }
+    twins = new Set([...named].filter((name) => anonymous.has(name)));
+    twinsByLanguage.set(language, twins);
+  }
+  return twins;
 }
 
 function dispatch(

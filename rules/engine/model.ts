@@ -12,6 +12,9 @@ import {
   isScope,
   SCOPE_TYPES,
   memberParts,
+  textOf,
+  typeOf,
+  assignmentParts,
   unwrap,
   type CallParts,
 } from './syntax';
@@ -286,12 +289,12 @@ export class Model {
   }
 
   private declarePython(node: Node): void {
-    switch (node.type) {
+    switch (typeOf(node)) {
       case 'import_statement':
         this.notePythonImport(node);
         for (const name of node.childrenForFieldName('name')) {
           if (!name) continue;
-          if (name.type === 'aliased_import') {
+          if (typeOf(name) === 'aliased_import') {
             const dotted = name.childForFieldName('name')?.text;
             const alias = name.childForFieldName('alias')?.text;
             if (dotted && alias) this.addImport(alias, dotted, node);
@@ -308,7 +311,7 @@ export class Model {
         if (!module || module.type === 'relative_import') return;
         for (const name of node.childrenForFieldName('name')) {
           if (!name) continue;
-          if (name.type === 'aliased_import') {
+          if (typeOf(name) === 'aliased_import') {
             const original = name.childForFieldName('name')?.text;
             const alias = name.childForFieldName('alias')?.text;
             if (original && alias) this.addImport(alias, `${module.text}.${original}`, node);
@@ -321,15 +324,15 @@ export class Model {
       case 'future_import_statement':
         this.notePythonImport(node);
         return;
-      case 'assignment':
-        this.declareAssignmentTargets(
-          node.childForFieldName('left'),
-          node.childForFieldName('right'),
-          'assignment',
-        );
+      case 'assignment': {
+        // `x: int` alone annotates without assigning; it still declares the name.
+        const parts = assignmentParts(node);
+        const left = parts?.left ?? node.childForFieldName('left');
+        this.declareAssignmentTargets(left, parts?.right ?? null, 'assignment');
         return;
+      }
       case 'augmented_assignment':
-        this.declareAssignmentTargets(node.childForFieldName('left'), node, 'augmented');
+        this.declareAssignmentTargets(assignmentParts(node)?.left ?? null, node, 'augmented');
         return;
       case 'named_expression':
         this.declareAssignmentTargets(
@@ -352,7 +355,7 @@ export class Model {
         return;
       case 'with_item': {
         const value = node.childForFieldName('value');
-        if (value?.type === 'as_pattern') {
+        if (value && typeOf(value) === 'as_pattern') {
           const target = value.childForFieldName('alias');
           const name = target?.namedChildren[0] ?? target;
           if (name?.type === 'identifier') this.bind(name, null, 'other');
@@ -365,7 +368,7 @@ export class Model {
   }
 
   private declareTypeScript(node: Node): void {
-    switch (node.type) {
+    switch (typeOf(node)) {
       case 'import_statement':
         this.noteTypeScriptImport(node);
         return;
@@ -420,10 +423,10 @@ export class Model {
     const root = TFJS_MODULES.test(module) ? 'tfjs' : module;
     for (const part of clause.namedChildren) {
       if (!part) continue;
-      if (part.type === 'namespace_import' || part.type === 'identifier') {
-        const local = part.type === 'identifier' ? part : part.namedChildren[0];
+      if (typeOf(part) === 'namespace_import' || typeOf(part) === 'identifier') {
+        const local = typeOf(part) === 'identifier' ? part : part.namedChildren[0];
         if (local) this.addImport(local.text, root, node);
-      } else if (part.type === 'named_imports') {
+      } else if (typeOf(part) === 'named_imports') {
         for (const specifier of part.namedChildren) {
           if (specifier?.type !== 'import_specifier') continue;
           const name = specifier.childForFieldName('name')?.text;
@@ -457,16 +460,16 @@ export class Model {
     kind: Binding['kind'],
   ): void {
     if (!target) return;
-    if (target.type === 'identifier') {
+    if (typeOf(target) === 'identifier') {
       this.bind(target, value, kind);
       return;
     }
-    if (target.type === 'attribute' || target.type === 'member_expression') {
+    if (typeOf(target) === 'attribute' || typeOf(target) === 'member_expression') {
       if (kind === 'assignment' && value) this.attributeAssignments.push({ target, value });
       return;
     }
     // Unpacking (`out, _ = model(x)`, `const [a, b] = ...`) binds each name to an unknown value.
-    if (/pattern|tuple|list|array|object/.test(target.type)) {
+    if (/pattern|tuple|list|array|object/.test(typeOf(target))) {
       for (const identifier of target.descendantsOfType('identifier')) {
         if (identifier) this.bind(identifier, null, 'other');
       }
@@ -475,7 +478,8 @@ export class Model {
 
   private declareLoopTargets(target: Node | null, iterable: Node | null): void {
     if (!target) return;
-    const names = target.type === 'identifier' ? [target] : target.descendantsOfType('identifier');
+    const names =
+      typeOf(target) === 'identifier' ? [target] : target.descendantsOfType('identifier');
     for (const name of names) {
       if (!name) continue;
       this.bind(name, null, 'loop', names.length === 1 ? (iterable ?? undefined) : undefined);
@@ -486,7 +490,9 @@ export class Model {
     const parameters = node.childForFieldName('parameters') ?? node.childForFieldName('parameter');
     if (!parameters) return;
     const identifiers =
-      parameters.type === 'identifier' ? [parameters] : parameters.descendantsOfType('identifier');
+      typeOf(parameters) === 'identifier'
+        ? [parameters]
+        : parameters.descendantsOfType('identifier');
     for (const identifier of identifiers) {
       if (identifier && isParameterName(identifier, parameters)) {
         this.bindIn(node, identifier, null, 'parameter');
@@ -497,7 +503,7 @@ export class Model {
   /** A function or class definition binds its name in the enclosing scope. */
   private declareName(node: Node): void {
     const name = node.childForFieldName('name');
-    if (name && (name.type === 'identifier' || name.type === 'type_identifier')) {
+    if (name && (typeOf(name) === 'identifier' || typeOf(name) === 'type_identifier')) {
       this.bindIn(this.scopeOf(node), name, null, 'other');
     }
   }
@@ -518,9 +524,10 @@ export class Model {
       names = new Map();
       this.bindings.set(scope.id, names);
     }
-    const list = names.get(target.text) ?? [];
-    list.push({ name: target.text, target, value, kind, iterable });
-    names.set(target.text, list);
+    const name = textOf(target);
+    const list = names.get(name) ?? [];
+    list.push({ name, target, value, kind, iterable });
+    names.set(name, list);
   }
 
   /** Called by the engine once every node has been declared. */
@@ -604,7 +611,7 @@ export class Model {
    * in the innermost scope that binds the name. Control flow is read as straight-line code.
    */
   bindingAt(identifier: Node): Binding | null {
-    const list = this.bindingsOf(identifier.text, identifier);
+    const list = this.bindingsOf(textOf(identifier), identifier);
     let best: Binding | null = null;
     for (const binding of list) {
       if (binding.target.id === identifier.id) return binding;
@@ -637,7 +644,7 @@ export class Model {
 
   private readResolved(node: Node, depth = 0): Node {
     const inner = unwrap(node);
-    if (depth > 8 || inner.type !== 'identifier') return inner;
+    if (depth > 8 || typeOf(inner) !== 'identifier') return inner;
     const binding = this.bindingAt(inner);
     if (!binding || binding.kind !== 'assignment' || !binding.value) return inner;
     if (binding.target.id === inner.id) return inner;
@@ -657,7 +664,7 @@ export class Model {
 
   private readQualifiedName(node: Node): string | null {
     const inner = unwrap(node);
-    if (inner.type === 'identifier') return this.qualifiedRoot(inner);
+    if (typeOf(inner) === 'identifier') return this.qualifiedRoot(inner);
     const member = memberParts(inner);
     if (!member) return null;
     const object = this.qualifiedName(member.object);
@@ -665,7 +672,7 @@ export class Model {
   }
 
   private qualifiedRoot(identifier: Node): string | null {
-    const name = identifier.text;
+    const name = textOf(identifier);
     const record = this.imports.get(name);
     const local = this.bindingsOf(name, identifier).filter((binding) => binding.kind !== 'import');
     if (record && local.length === 0) return record.qualified;
@@ -742,8 +749,9 @@ export class Model {
     const inner = unwrap(node);
     if (this.qualifiedName(inner) !== null) return true;
     // `self.softmax(x)` and `this.exp(v)` call the object's own methods, not tensor operations.
-    if (inner.type === 'this' || (this.dialect === 'python' && inner.text === 'self')) return true;
-    return inner.type === 'identifier' && /^[A-Z]/.test(inner.text) && this.dialect === 'ts';
+    if (typeOf(inner) === 'this' || (this.dialect === 'python' && inner.text === 'self'))
+      return true;
+    return typeOf(inner) === 'identifier' && /^[A-Z]/.test(inner.text) && this.dialect === 'ts';
   }
 
   /** The library that a method call on a tensor most likely belongs to, judged by the imports. */
@@ -883,13 +891,13 @@ export class Model {
       if (!child) continue;
       const isDocstring =
         this.dialect === 'python' &&
-        child.type === 'expression_statement' &&
+        typeOf(child) === 'expression_statement' &&
         child.namedChildren[0]?.type === 'string';
       const isDirective =
         this.dialect === 'ts' &&
-        child.type === 'expression_statement' &&
+        typeOf(child) === 'expression_statement' &&
         child.namedChildren[0]?.type === 'string';
-      if (child.type === 'comment' && child.startPosition.row === line) {
+      if (typeOf(child) === 'comment' && child.startPosition.row === line) {
         line = child.endPosition.row + 1;
       } else if (isDocstring || isDirective) {
         line = child.endPosition.row + 1;
@@ -963,7 +971,7 @@ function isParameterName(identifier: Node, parameters: Node): boolean {
   ) {
     const parent: Node | null = current.parent;
     if (!parent) return false;
-    if (/type/.test(current.type)) return false;
+    if (/type/.test(typeOf(current))) return false;
     if (parent.childForFieldName('value')?.id === current.id) return false;
     if (parent.childForFieldName('type')?.id === current.id) return false;
   }
@@ -971,7 +979,7 @@ function isParameterName(identifier: Node, parameters: Node): boolean {
 }
 
 function stringText(node: Node): string | null {
-  if (node.type !== 'string') return null;
+  if (typeOf(node) !== 'string') return null;
   return node.namedChildren
     .filter((child) => child?.type === 'string_fragment' || child?.type === 'string_content')
     .map((child) => child?.text ?? '')

@@ -11,12 +11,31 @@ import type { Dialect, LanguageId, NodeEvent } from './types';
  * cache lives exactly as long as one analysis (see `withNodeCache`). One map per kind of reading,
  * keyed by the numeric id: no key strings to build for every question.
  */
-type Reading = 'member' | 'call' | 'binary' | 'unwrap';
+type Reading =
+  | 'type'
+  | 'text'
+  | 'member'
+  | 'call'
+  | 'callee'
+  | 'calleeName'
+  | 'binary'
+  | 'assignment'
+  | 'unwrap';
 let nodeCache: Record<Reading, Map<number, unknown>> | null = null;
 
 export function withNodeCache<T>(run: () => T): T {
   const outer = nodeCache;
-  nodeCache = { member: new Map(), call: new Map(), binary: new Map(), unwrap: new Map() };
+  nodeCache = {
+    type: new Map(),
+    text: new Map(),
+    member: new Map(),
+    call: new Map(),
+    callee: new Map(),
+    calleeName: new Map(),
+    binary: new Map(),
+    assignment: new Map(),
+    unwrap: new Map(),
+  };
   try {
     return run();
   } finally {
@@ -32,6 +51,33 @@ function remembered<T>(kind: Reading, node: Node, read: (node: Node) => T): T {
   const value = read(node);
   cache.set(node.id, value);
   return value;
+}
+
+/**
+ * A node's type. Each `node.type` is a call into WebAssembly (about 0.3 µs) and rules ask it of
+ * the same nodes over and over; during an analysis the answer is kept by node id.
+ */
+export function typeOf(node: Node): string {
+  const cache = nodeCache?.type;
+  if (!cache) return node.type;
+  let type = cache.get(node.id) as string | undefined;
+  if (type === undefined) {
+    type = node.type;
+    cache.set(node.id, type);
+  }
+  return type;
+}
+
+/** A node's source text, kept by node id during an analysis like its type. */
+export function textOf(node: Node): string {
+  const cache = nodeCache?.text;
+  if (!cache) return node.text;
+  let text = cache.get(node.id) as string | undefined;
+  if (text === undefined) {
+    text = node.text;
+    cache.set(node.id, text);
+  }
+  return text;
 }
 
 /** The rule dialect of a language: Python, or TypeScript and JavaScript together. */
@@ -83,7 +129,7 @@ const EVENT_BY_TYPE: Record<Dialect, Record<string, NodeEvent>> = {
 const COMPARISON_OPERATORS = new Set(['==', '!=', '===', '!==', '<', '>', '<=', '>=']);
 
 export function eventOf(node: Node, dialect: Dialect): NodeEvent | undefined {
-  const event = EVENT_BY_TYPE[dialect][node.type];
+  const event = EVENT_BY_TYPE[dialect][typeOf(node)];
   if (event === 'binary' && dialect === 'ts') {
     const operator = node.childForFieldName('operator')?.type;
     if (operator && COMPARISON_OPERATORS.has(operator)) return 'comparison';
@@ -121,21 +167,21 @@ export const SCOPE_TYPES: Record<Dialect, Set<string>> = {
 };
 
 export function isScope(node: Node, dialect: Dialect): boolean {
-  return SCOPE_TYPES[dialect].has(node.type);
+  return SCOPE_TYPES[dialect].has(typeOf(node));
 }
 
 export function isLoop(node: Node, dialect: Dialect): boolean {
-  return EVENT_BY_TYPE[dialect][node.type] === 'loop';
+  return EVENT_BY_TYPE[dialect][typeOf(node)] === 'loop';
 }
 
 export function isFunction(node: Node, dialect: Dialect): boolean {
-  return EVENT_BY_TYPE[dialect][node.type] === 'function';
+  return EVENT_BY_TYPE[dialect][typeOf(node)] === 'function';
 }
 
 /** Removes the wrappers that do not change a value: parentheses, TS casts and non-null marks. */
 export function unwrap(node: Node): Node {
   // Deeply nested parentheses are each unwrapped by every rule that looks at an ancestor, so the
-  // answer for every wrapper passed on the way down is remembered for the analysis.
+  // answer for the node and every wrapper passed on the way down is remembered for the analysis.
   const passed: Node[] = [];
   let current = node;
   let result: Node | null = null;
@@ -145,8 +191,9 @@ export function unwrap(node: Node): Node {
       result = known;
       break;
     }
-    if (!WRAPPER_TYPES.has(current.type)) {
+    if (!WRAPPER_TYPES.has(typeOf(current))) {
       result = current;
+      passed.push(current);
       break;
     }
     const inner = current.namedChildren.find((child) => child !== null && !isTypeNode(child));
@@ -170,11 +217,12 @@ const WRAPPER_TYPES = new Set([
 ]);
 
 function isTypeNode(node: Node): boolean {
-  return node.type.endsWith('type') || node.type.includes('type_') || node.type === 'comment';
+  const type = typeOf(node);
+  return type.endsWith('type') || type.includes('type_') || type === 'comment';
 }
 
 export function isIdentifier(node: Node): boolean {
-  return node.type === 'identifier';
+  return typeOf(node) === 'identifier';
 }
 
 /** `a.b` in either grammar: the object and the property name. */
@@ -183,15 +231,15 @@ export function memberParts(node: Node): { object: Node; property: string } | nu
 }
 
 function readMemberParts(node: Node): { object: Node; property: string } | null {
-  if (node.type === 'attribute') {
+  if (typeOf(node) === 'attribute') {
     const object = node.childForFieldName('object');
     const attribute = node.childForFieldName('attribute');
-    return object && attribute ? { object, property: attribute.text } : null;
+    return object && attribute ? { object, property: textOf(attribute) } : null;
   }
-  if (node.type === 'member_expression') {
+  if (typeOf(node) === 'member_expression') {
     const object = node.childForFieldName('object');
     const property = node.childForFieldName('property');
-    return object && property ? { object, property: property.text } : null;
+    return object && property ? { object, property: textOf(property) } : null;
   }
   return null;
 }
@@ -204,32 +252,84 @@ export interface CallParts {
   argumentList: Node | null;
 }
 
+/** The called expression of a call or `new` expression (`np.exp` in `np.exp(x)`), or null. */
+export function calleeOf(node: Node): Node | null {
+  return remembered('callee', node, readCallee);
+}
+
+function readCallee(node: Node): Node | null {
+  const type = typeOf(node);
+  if (type === 'call' || type === 'call_expression') return node.childForFieldName('function');
+  if (type === 'new_expression') return node.childForFieldName('constructor');
+  return null;
+}
+
+/**
+ * The last name of the called expression: `step` for `opt.step()`, `softmax` for
+ * `softmax(x)`; null when the callee is no name (`fns[0](x)`). Rules read it to pass over the
+ * many calls that cannot concern them before reading the arguments.
+ */
+export function calleeLastName(node: Node): string | null {
+  return remembered('calleeName', node, readCalleeLastName);
+}
+
+function readCalleeLastName(node: Node): string | null {
+  const callee = calleeOf(node);
+  if (!callee) return null;
+  if (typeOf(callee) === 'identifier') return textOf(callee);
+  return memberParts(callee)?.property ?? null;
+}
+
 export function callParts(node: Node): CallParts | null {
   return remembered('call', node, readCallParts);
 }
 
 function readCallParts(node: Node): CallParts | null {
-  if (node.type !== 'call' && node.type !== 'call_expression' && node.type !== 'new_expression') {
-    return null;
-  }
-  const callee = node.childForFieldName(
-    node.type === 'new_expression' ? 'constructor' : 'function',
-  );
+  const callee = calleeOf(node);
   if (!callee) return null;
   const argumentList = node.childForFieldName('arguments');
   const args: Node[] = [];
   const keywords = new Map<string, Node>();
   for (const child of argumentList?.namedChildren ?? []) {
-    if (!child || child.type === 'comment') continue;
-    if (child.type === 'keyword_argument') {
+    if (!child || typeOf(child) === 'comment') continue;
+    if (typeOf(child) === 'keyword_argument') {
       const name = child.childForFieldName('name');
       const value = child.childForFieldName('value');
-      if (name && value) keywords.set(name.text, value);
+      if (name && value) keywords.set(textOf(name), value);
     } else {
       args.push(child);
     }
   }
   return { callee, args, keywords, argumentList };
+}
+
+export interface AssignmentParts {
+  left: Node;
+  /** The assigned value; for `x += 1`, the right-hand side. */
+  right: Node;
+}
+
+/**
+ * The two sides of an assignment in either grammar: `x = v` and `x += v` in Python, and
+ * `x = v`, `x += v` in TypeScript; null for other nodes and for an annotation with no value.
+ */
+export function assignmentParts(node: Node): AssignmentParts | null {
+  return remembered('assignment', node, readAssignmentParts);
+}
+
+function readAssignmentParts(node: Node): AssignmentParts | null {
+  const type = typeOf(node);
+  if (
+    type !== 'assignment' &&
+    type !== 'augmented_assignment' &&
+    type !== 'assignment_expression' &&
+    type !== 'augmented_assignment_expression'
+  ) {
+    return null;
+  }
+  const left = node.childForFieldName('left');
+  const right = node.childForFieldName('right');
+  return left && right ? { left, right } : null;
 }
 
 export interface BinaryParts {
@@ -243,29 +343,29 @@ export function binaryParts(node: Node): BinaryParts | null {
 }
 
 function readBinaryParts(node: Node): BinaryParts | null {
-  if (node.type !== 'binary_operator' && node.type !== 'binary_expression') return null;
+  if (typeOf(node) !== 'binary_operator' && typeOf(node) !== 'binary_expression') return null;
   const left = node.childForFieldName('left');
   const right = node.childForFieldName('right');
   const operator = node.childForFieldName('operator');
   if (!left || !right || !operator) return null;
-  return { left, operator: operator.type, right };
+  return { left, operator: typeOf(operator), right };
 }
 
 export function unaryParts(node: Node): { operator: string; argument: Node } | null {
-  if (node.type !== 'unary_operator' && node.type !== 'unary_expression') return null;
+  if (typeOf(node) !== 'unary_operator' && typeOf(node) !== 'unary_expression') return null;
   const argument = node.childForFieldName('argument');
   const operator = node.childForFieldName('operator');
   if (!argument || !operator) return null;
-  return { operator: operator.type, argument };
+  return { operator: typeOf(operator), argument };
 }
 
 /** The operands and operators of a comparison, `a == b` or Python's chained `a < b < c`. */
 export function comparisonParts(node: Node): { operands: Node[]; operators: string[] } | null {
-  if (node.type === 'comparison_operator') {
+  if (typeOf(node) === 'comparison_operator') {
     const operands = node.namedChildren.filter((child): child is Node => child !== null);
     const operators = node.children
       .filter((child): child is Node => child !== null && !child.isNamed)
-      .map((child) => child.type);
+      .map((child) => typeOf(child));
     return { operands, operators };
   }
   const binary = binaryParts(node);
@@ -276,7 +376,7 @@ export function comparisonParts(node: Node): { operands: Node[]; operators: stri
 /** The numeric value of a literal, including a sign and Python's `1_000` and `float('inf')`. */
 export function numberValue(node: Node): number | null {
   const inner = unwrap(node);
-  if (inner.type === 'integer' || inner.type === 'float' || inner.type === 'number') {
+  if (typeOf(inner) === 'integer' || typeOf(inner) === 'float' || typeOf(inner) === 'number') {
     const value = Number(inner.text.replace(/_/g, '').replace(/[jJnN]$/, ''));
     return Number.isNaN(value) ? null : value;
   }
@@ -292,7 +392,7 @@ export function numberValue(node: Node): number | null {
 /** The text of a string literal without its quotes, or null when the node is not one. */
 export function stringValue(node: Node): string | null {
   const inner = unwrap(node);
-  if (inner.type !== 'string') return null;
+  if (typeOf(inner) !== 'string') return null;
   if (inner.namedChildren.some((child) => child?.type === 'interpolation')) return null;
   const parts = inner.namedChildren.filter(
     (child) => child?.type === 'string_content' || child?.type === 'string_fragment',
@@ -306,10 +406,10 @@ export function enclosingStatement(node: Node): Node {
   while (current.parent) {
     const parent: Node = current.parent;
     if (
-      parent.type === 'block' ||
-      parent.type === 'module' ||
-      parent.type === 'program' ||
-      parent.type === 'statement_block'
+      typeOf(parent) === 'block' ||
+      typeOf(parent) === 'module' ||
+      typeOf(parent) === 'program' ||
+      typeOf(parent) === 'statement_block'
     ) {
       return current;
     }

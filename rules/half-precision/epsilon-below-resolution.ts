@@ -18,9 +18,8 @@
 import type { Node } from 'web-tree-sitter';
 import { t } from '../engine/l10n';
 import type { Library, Model } from '../engine/model';
-import { callParts, memberParts, numberValue, unwrap } from '../engine/syntax';
+import { calleeLastName, callParts, memberParts, numberValue, unwrap } from '../engine/syntax';
 import type { Fix, Rule, TextEdit } from '../engine/types';
-import { calleeLastName } from '../training-loop/gradient-steps';
 import { autocastPrecision, dtypePrecision, enclosingAutocast } from './dtypes';
 
 /** Below 2^-25, `1 - eps` rounds to 1.0 in float32. */

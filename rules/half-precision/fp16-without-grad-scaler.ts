@@ -17,10 +17,9 @@
 import type { Node } from 'web-tree-sitter';
 import { t } from '../engine/l10n';
 import type { Model } from '../engine/model';
-import { callParts, memberParts, unwrap } from '../engine/syntax';
+import { calleeLastName, callParts, memberParts, unwrap } from '../engine/syntax';
 import type { Fix, Rule, TextEdit } from '../engine/types';
 import {
-  calleeLastName,
   gradientEvent,
   isGradScalerCall,
   linesAfter,

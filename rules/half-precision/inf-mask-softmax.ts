@@ -18,6 +18,7 @@ import { t } from '../engine/l10n';
 import type { Model, Operation } from '../engine/model';
 import {
   binaryParts,
+  calleeLastName,
   callParts,
   memberParts,
   stringValue,
@@ -25,7 +26,6 @@ import {
   unwrap,
 } from '../engine/syntax';
 import type { Rule } from '../engine/types';
-import { calleeLastName } from '../training-loop/gradient-steps';
 import { fillSites, finfoReplacement, type FillSite } from './mask-fills';
 
 const INFINITY_NAMES = new Set([

@@ -5,9 +5,15 @@
 
 import type { Node } from 'web-tree-sitter';
 import type { Library, Model } from '../engine/model';
-import { callParts, memberParts, unwrap } from '../engine/syntax';
+import {
+  assignmentParts,
+  calleeLastName,
+  callParts,
+  memberParts,
+  typeOf,
+  unwrap,
+} from '../engine/syntax';
 import type { TextEdit } from '../engine/types';
-import { calleeLastName } from '../training-loop/gradient-steps';
 
 export interface FillSite {
   /** The call (or assignment) that writes the constant. */
@@ -42,7 +48,7 @@ const FILL_NAMES = new Set([
 
 /** Every constant-fill that a call or a subscript assignment performs. */
 export function fillSites(model: Model, node: Node): FillSite[] {
-  if (node.type === 'assignment') return subscriptFill(model, node);
+  if (typeOf(node) === 'assignment') return subscriptFill(model, node);
   const last = calleeLastName(node);
   if (!last || !FILL_NAMES.has(last)) return [];
   const call = callParts(node);
@@ -98,9 +104,9 @@ function libraryRoot(qualified: string): Library | null {
 
 /** `scores[mask] = -1e9`: the subscripted tensor receives the constant. */
 function subscriptFill(model: Model, node: Node): FillSite[] {
-  const left = node.childForFieldName('left');
-  const right = node.childForFieldName('right');
-  if (!left || !right || left.type !== 'subscript') return [];
+  const parts = assignmentParts(node);
+  if (!parts || typeOf(parts.left) !== 'subscript') return [];
+  const { left, right } = parts;
   const tensor = left.childForFieldName('value');
   return tensor
     ? [{ node, value: right, tensor, dtype: null, library: model.tensorLibrary() }]

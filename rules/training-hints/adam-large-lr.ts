@@ -12,9 +12,8 @@
 
 import type { Node } from 'web-tree-sitter';
 import { t } from '../engine/l10n';
-import { callParts, numberValue } from '../engine/syntax';
+import { calleeLastName, callParts, numberValue } from '../engine/syntax';
 import type { Rule } from '../engine/types';
-import { calleeLastName } from '../training-loop/gradient-steps';
 import { lastSegment, option } from './arguments';
 
 const ADAPTIVE = new Set(['adam', 'adamw', 'nadam', 'radam', 'adamax', 'rmsprop']);

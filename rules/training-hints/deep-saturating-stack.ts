@@ -15,9 +15,8 @@
 import type { Node } from 'web-tree-sitter';
 import { t } from '../engine/l10n';
 import type { Model } from '../engine/model';
-import { callParts, memberParts, stringValue, unwrap } from '../engine/syntax';
+import { calleeLastName, callParts, memberParts, stringValue, unwrap } from '../engine/syntax';
 import type { Rule } from '../engine/types';
-import { calleeLastName } from '../training-loop/gradient-steps';
 import { lastSegment, option } from './arguments';
 
 const SATURATING_LAYERS = new Set(['Sigmoid', 'Tanh', 'Hardsigmoid', 'Hardtanh', 'Softsign']);

@@ -17,9 +17,8 @@
 import type { Node } from 'web-tree-sitter';
 import { t } from '../engine/l10n';
 import type { Model } from '../engine/model';
-import { callParts, memberParts, numberValue, unwrap } from '../engine/syntax';
+import { calleeLastName, callParts, memberParts, numberValue, unwrap } from '../engine/syntax';
 import type { Rule } from '../engine/types';
-import { calleeLastName } from '../training-loop/gradient-steps';
 import { lastSegment, option } from './arguments';
 
 const LIMIT = 0.5;

@@ -12,6 +12,7 @@ import {
   memberParts,
   unwrap,
   type CallParts,
+  calleeLastName,
 } from '../engine/syntax';
 
 export type StepKind = 'backward' | 'step' | 'clip' | 'unscale';
@@ -67,24 +68,6 @@ export function isGradScalerCall(node: Node): boolean {
   const name = calleeLastName(node);
   if (name === 'GradScaler' || name === 'ShardedGradScaler') return true;
   return name === 'scale' && /scaler/i.test(node.text.slice(0, 40));
-}
-
-export function calleeLastName(node: Node): string | null {
-  // The engine hands one node object to every rule in turn: remember the last answer.
-  if (lastCallee.node !== node) lastCallee = { node, name: readCalleeLastName(node) };
-  return lastCallee.name;
-}
-
-let lastCallee: { node: Node | null; name: string | null } = { node: null, name: null };
-
-function readCalleeLastName(node: Node): string | null {
-  const callee = node.childForFieldName(
-    node.type === 'new_expression' ? 'constructor' : 'function',
-  );
-  if (!callee) return null;
-  if (callee.type === 'identifier') return callee.text;
-  const property = callee.childForFieldName('attribute') ?? callee.childForFieldName('property');
-  return property?.text ?? null;
 }
 
 const EVENT_NAMES = new Set(['backward', 'step', 'unscale_']);

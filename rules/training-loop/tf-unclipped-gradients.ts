@@ -15,9 +15,9 @@
 import type { Node } from 'web-tree-sitter';
 import { t } from '../engine/l10n';
 import type { Model } from '../engine/model';
-import { callParts, memberParts, unwrap } from '../engine/syntax';
+import { calleeLastName, callParts, memberParts, unwrap } from '../engine/syntax';
 import type { Fix, Rule, TextEdit } from '../engine/types';
-import { calleeLastName, constructionOf, linesBefore, ownLineStatement } from './gradient-steps';
+import { constructionOf, linesBefore, ownLineStatement } from './gradient-steps';
 
 const CLIPPING_OPTIONS = ['clipnorm', 'clipvalue', 'global_clipnorm'];
 

@@ -18,7 +18,15 @@
 import type { Node } from 'web-tree-sitter';
 import { t } from '../engine/l10n';
 import type { Model, Operation } from '../engine/model';
-import { callParts, comparisonParts, memberParts, numberValue, unwrap } from '../engine/syntax';
+import {
+  assignmentParts,
+  callParts,
+  comparisonParts,
+  memberParts,
+  numberValue,
+  typeOf,
+  unwrap,
+} from '../engine/syntax';
 import type { Fix, Rule, TextEdit } from '../engine/types';
 import { PROBABILITY_NAME, probabilityLike, type Probability } from '../engine/values';
 import { isOne, operandText } from '../precision/expressions';
@@ -334,10 +342,11 @@ function runningProduct(model: Model, node: Node): RunningProduct | null {
 
 /** `acc *= f` or `acc = acc * f` (either order): the accumulator and the factor. */
 function productUpdate(model: Model, node: Node): { accumulator: Node; factor: Node } | null {
-  const left = node.childForFieldName('left');
-  const right = node.childForFieldName('right');
-  if (!left || !right || left.type !== 'identifier') return null;
-  if (node.type === 'augmented_assignment' || node.type === 'augmented_assignment_expression') {
+  const parts = assignmentParts(node);
+  if (!parts || typeOf(parts.left) !== 'identifier') return null;
+  const { left, right } = parts;
+  const type = typeOf(node);
+  if (type === 'augmented_assignment' || type === 'augmented_assignment_expression') {
     const operator = node.childForFieldName('operator')?.type ?? node.children[1]?.type;
     return operator === '*=' ? { accumulator: left, factor: right } : null;
   }
