@@ -6,6 +6,7 @@
 import type { Node, Tree } from 'web-tree-sitter';
 import {
   binaryParts,
+  calleeOf,
   callParts,
   contains,
   dialectOf,
@@ -87,7 +88,7 @@ export const DECLARING_TYPES: Record<Dialect, readonly string[]> = {
 };
 
 /** Last name segment → canonical operation. One table for every library and for method forms. */
-const OPERATION_SYNONYMS: Record<string, string> = {
+const OPERATION_NAMES: Record<string, string> = {
   exp: 'exp',
   log: 'log',
   log1p: 'log1p',
@@ -170,6 +171,8 @@ const OPERATION_SYNONYMS: Record<string, string> = {
   isnan: 'isnan',
   isNaN: 'isnan',
 };
+/** As a map: a plain object would also answer for `constructor` and `toString`. */
+const OPERATION_SYNONYMS = new Map(Object.entries(OPERATION_NAMES));
 
 /** Binary arithmetic that libraries spell as functions or methods (`tf.div(a, b)`, `a.div(b)`). */
 const ARITHMETIC_OPERATIONS: Record<string, string> = {
@@ -489,13 +492,23 @@ export class Model {
   private declareParameters(node: Node): void {
     const parameters = node.childForFieldName('parameters') ?? node.childForFieldName('parameter');
     if (!parameters) return;
-    const identifiers =
-      typeOf(parameters) === 'identifier'
-        ? [parameters]
-        : parameters.descendantsOfType('identifier');
-    for (const identifier of identifiers) {
-      if (identifier && isParameterName(identifier, parameters)) {
-        this.bindIn(node, identifier, null, 'parameter');
+    if (typeOf(parameters) === 'identifier') {
+      this.bindIn(node, parameters, null, 'parameter');
+      return;
+    }
+    for (const parameter of parameters.namedChildren) {
+      if (!parameter) continue;
+      const name = parameterName(parameter);
+      if (name) {
+        this.bindIn(node, name, null, 'parameter');
+      } else if (name === undefined) {
+        // Destructuring and other rarer shapes: every identifier that is not in a type or a
+        // default value.
+        for (const identifier of parameter.descendantsOfType('identifier')) {
+          if (identifier && isParameterName(identifier, parameters)) {
+            this.bindIn(node, identifier, null, 'parameter');
+          }
+        }
       }
     }
   }
@@ -704,13 +717,14 @@ export class Model {
   }
 
   private readOperation(inner: Node): Operation | null {
+    if (!this.mightBeOperation(inner)) return null;
     const call = callParts(inner);
     if (!call) return null;
     const qualified = this.qualifiedName(call.callee);
     if (qualified) {
       const library = libraryOf(qualified);
       const last = qualified.slice(qualified.lastIndexOf('.') + 1);
-      const op = OPERATION_SYNONYMS[last];
+      const op = OPERATION_SYNONYMS.get(last);
       if (!library || !op) return null;
       return {
         op,
@@ -725,7 +739,7 @@ export class Model {
     }
     const member = memberParts(call.callee);
     if (!member) return null;
-    const op = OPERATION_SYNONYMS[member.property];
+    const op = OPERATION_SYNONYMS.get(member.property);
     if (!op || this.isModuleLike(member.object)) return null;
     return {
       op,
@@ -737,6 +751,25 @@ export class Model {
       qualified: null,
       isMethod: true,
     };
+  }
+
+  /**
+   * A first look at a call from its callee alone, before its arguments are read: an operation's
+   * callee ends in one of the known names (`np.exp`, `x.sum`) or is a name imported under another
+   * (`from numpy import exp as e`). Most calls of a file (`self.linear(x)`) stop here.
+   */
+  private mightBeOperation(node: Node): boolean {
+    const callee = calleeOf(node);
+    if (!callee) return false;
+    const type = typeOf(callee);
+    if (type === 'identifier') {
+      const name = textOf(callee);
+      return OPERATION_SYNONYMS.has(name) || this.imports.has(name);
+    }
+    const member = memberParts(callee);
+    if (member) return OPERATION_SYNONYMS.has(member.property);
+    // A parenthesised callee (`(np.exp)(x)`) is read in full; a call or subscript is no name.
+    return unwrap(callee).id !== callee.id;
   }
 
   /** The operation behind a value, looking through local variables: `p = softmax(z); log(p)`. */
@@ -958,6 +991,45 @@ const CONVENTIONAL_ALIASES: Record<string, string> = {
   'jax.numpy': 'jnp',
   math: 'math',
 };
+
+/**
+ * The name a parameter binds, read from the common shapes (`x`, `x=1`, `x: int`, `*args`,
+ * `x?: T`, `...rest`); null when it binds nothing (a `*` or `/` marker, a comment, `this`);
+ * undefined for other shapes, which the caller reads in full.
+ */
+function parameterName(parameter: Node): Node | null | undefined {
+  switch (typeOf(parameter)) {
+    case 'identifier':
+      return parameter;
+    case 'default_parameter':
+    case 'typed_default_parameter':
+      return identifierOrUnknown(parameter.childForFieldName('name'));
+    case 'required_parameter':
+    case 'optional_parameter': {
+      const pattern = parameter.childForFieldName('pattern');
+      return pattern && typeOf(pattern) === 'this' ? null : identifierOrUnknown(pattern);
+    }
+    case 'assignment_pattern':
+      return identifierOrUnknown(parameter.childForFieldName('left'));
+    case 'typed_parameter':
+    case 'list_splat_pattern':
+    case 'dictionary_splat_pattern':
+    case 'rest_pattern': {
+      const first = parameter.namedChildren[0] ?? null;
+      return first ? parameterName(first) : null;
+    }
+    case 'keyword_separator':
+    case 'positional_separator':
+    case 'comment':
+      return null;
+    default:
+      return undefined;
+  }
+}
+
+function identifierOrUnknown(node: Node | null): Node | undefined {
+  return node && typeOf(node) === 'identifier' ? node : undefined;
+}
 
 /**
  * True when an identifier inside a parameter list is a parameter's own name, not part of its type
