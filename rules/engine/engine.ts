@@ -121,10 +121,21 @@ export function rulesFor(
   language: LanguageId,
   options: Pick<AnalyzeOptions, 'rules' | 'isEnabled'>,
 ): Rule[] {
+  // The CLI asks before parsing and the engine again while analysing: the same text and options.
+  const last = lastRulesFor;
+  if (
+    last &&
+    last.text === text &&
+    last.language === language &&
+    last.rules === options.rules &&
+    last.isEnabled === options.isEnabled
+  ) {
+    return last.result;
+  }
   const dialect = dialectOf(language);
   // Many rules share a trigger (`exp`, `log`): each distinct one is tested once.
   const tested = new Map<string, boolean>();
-  return options.rules.filter(({ meta }) => {
+  const result = options.rules.filter(({ meta }) => {
     if (!meta.dialects.includes(dialect)) return false;
     if (options.isEnabled && !options.isEnabled(meta.code)) return false;
     const key = `${meta.triggers.source}/${meta.triggers.flags}`;
@@ -135,7 +146,17 @@ export function rulesFor(
     }
     return found;
   });
+  lastRulesFor = { text, language, rules: options.rules, isEnabled: options.isEnabled, result };
+  return result;
 }
+
+let lastRulesFor: {
+  text: string;
+  language: LanguageId;
+  rules: readonly Rule[];
+  isEnabled: AnalyzeOptions['isEnabled'];
+  result: Rule[];
+} | null = null;
 
 function createVisitors(
   model: Model,
