@@ -6,8 +6,16 @@
 
 import type { Node } from 'web-tree-sitter';
 import type { Model } from '../engine/model';
-import { callParts, unwrap, type CallParts } from '../engine/syntax';
-import { constructorOf } from './objects';
+import {
+  calleeOf,
+  callParts,
+  memberParts,
+  textOf,
+  typeOf,
+  unwrap,
+  type CallParts,
+} from '../engine/syntax';
+import { attributeValue, constructorOf } from './objects';
 
 export type LossKind =
   | 'binary'
@@ -111,8 +119,37 @@ function fileMentionsLoss(model: Model): boolean {
   return mentions;
 }
 
+/** The last names of every loss function and class above. */
+const LOSS_NAMES = new Set([
+  ...Object.keys(TORCH_LOSSES),
+  ...Object.keys(KERAS_LOSSES),
+  'softmaxCrossEntropy',
+  'softmax_cross_entropy_with_logits',
+  'softmax_cross_entropy_with_logits_v2',
+]);
+
+/**
+ * A first look from the callee alone: a loss is called by its own name, through a name imported
+ * under another, or through a value that may hold a loss object (a variable, an attribute set in
+ * the file, a constructor called at once). `print(x)` and `self.linear(x)` stop here.
+ */
+function mightCallLoss(model: Model, node: Node): boolean {
+  const callee = calleeOf(node);
+  if (!callee) return false;
+  const inner = unwrap(callee);
+  if (typeOf(inner) === 'identifier') {
+    if (LOSS_NAMES.has(textOf(inner))) return true;
+    return model.qualifiedName(inner) !== null || model.bindingAt(inner) !== null;
+  }
+  const member = memberParts(inner);
+  if (member) {
+    return LOSS_NAMES.has(member.property) || attributeValue(model, textOf(inner)) !== null;
+  }
+  return true;
+}
+
 function readLossCall(model: Model, node: Node): LossCall | null {
-  if (!fileMentionsLoss(model)) return null;
+  if (!fileMentionsLoss(model) || !mightCallLoss(model, node)) return null;
   const call = callParts(node);
   if (!call) return null;
   let qualified = model.qualifiedName(call.callee);

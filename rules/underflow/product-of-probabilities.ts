@@ -20,10 +20,12 @@ import { t } from '../engine/l10n';
 import type { Model, Operation } from '../engine/model';
 import {
   assignmentParts,
+  calleeOf,
   callParts,
   comparisonParts,
   memberParts,
   numberValue,
+  textOf,
   typeOf,
   unwrap,
 } from '../engine/syntax';
@@ -101,6 +103,14 @@ function probabilityReduction(model: Model, node: Node): Reduction | null {
     if (!probability) return null;
     return { probability, fixes: () => prodFix(model, operation) };
   }
+  // Only `reduce` is left: `functools.reduce` (perhaps imported under another name) or a
+  // JavaScript array's `.reduce`. Other calls stop before their arguments are read.
+  const callee = calleeOf(node);
+  if (!callee) return null;
+  const inner = unwrap(callee);
+  const isName = typeOf(inner) === 'identifier';
+  const last = isName ? textOf(inner) : memberParts(inner)?.property;
+  if (last !== 'reduce' && !(isName && model.qualifiedName(inner) !== null)) return null;
   const call = callParts(node);
   if (!call) return null;
   if (model.qualifiedName(call.callee) === 'functools.reduce' && call.args.length >= 2) {
