@@ -117,6 +117,46 @@ describe('files that change during a scan', () => {
 });
 
 describe('worker threads', () => {
+  // A file lost from the queue would leave the CLI waiting forever: fail instead of hanging.
+  test(
+    'a worker that dies loses only the file it was on; the other files are analysed',
+    { timeout: 60_000 },
+    () => {
+      const files = ['a.py', 'b.py', 'crash.py', 'd.py', 'e.py', 'f.py', 'g.py'];
+      const project = makeProject(Object.fromEntries(files.map((name) => [name, NAIVE_SOFTMAX])));
+      const bundle = fs.mkdtempSync(path.join(os.tmpdir(), 'nanguard-dist-'));
+      try {
+        fs.cpSync(path.join(PROJECT_ROOT, 'dist'), bundle, { recursive: true });
+        fs.renameSync(path.join(bundle, 'worker.js'), path.join(bundle, 'worker-real.js'));
+        // Listens before the real worker does, and stops the thread on one file.
+        fs.writeFileSync(
+          path.join(bundle, 'worker.js'),
+          [
+            "const { parentPort } = require('node:worker_threads');",
+            "parentPort.on('message', (request) => {",
+            "  if (request.path.endsWith('crash.py')) process.exit(7);",
+            '});',
+            "require('./worker-real.js');",
+          ].join('\n'),
+        );
+        const run = spawnSync(
+          process.execPath,
+          [path.join(bundle, 'cli.js'), 'check', '--jobs', '2'],
+          { cwd: project, encoding: 'utf8', env: { ...process.env, CI: '1', LANG: 'C' } },
+        );
+        assert.equal(run.status, 2, run.stderr);
+        const expected = files
+          .filter((name) => name !== 'crash.py')
+          .map((name) => `${name}:4:12: NG101`);
+        assert.deepEqual(findingLines(run.stdout), expected);
+        assert.match(run.stderr, /crash\.py: internal error: .*exit code 7/);
+      } finally {
+        removeProject(project);
+        fs.rmSync(bundle, { recursive: true, force: true });
+      }
+    },
+  );
+
   test('when workers cannot start, the files are analysed on the main thread', () => {
     const project = makeProject({ 'a.py': NAIVE_SOFTMAX, 'b.py': NAIVE_SOFTMAX });
     const bundle = fs.mkdtempSync(path.join(os.tmpdir(), 'nanguard-dist-'));
