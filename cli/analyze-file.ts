@@ -32,6 +32,11 @@ import {
 } from './results';
 
 export const MAX_FILE_BYTES = 5 * 1024 * 1024;
+/**
+ * A notebook's file holds its outputs too (plots as base64 images): the file may be this large,
+ * and the 5 MB limit applies to the code of its cells.
+ */
+export const MAX_NOTEBOOK_BYTES = 64 * 1024 * 1024;
 export const MAX_LINE_LENGTH = 10_000;
 const MAX_FIX_ROUNDS = 5;
 
@@ -39,7 +44,7 @@ export function analyzeFile(filePath: string, settings: ScanSettings): FileResul
   const isNotebook = path.extname(filePath).toLowerCase() === '.ipynb';
   const result = emptyResult(filePath, isNotebook);
   try {
-    const source = readSourceText(filePath, result);
+    const source = readSourceText(filePath, isNotebook, result);
     if (source === null) return result;
     if (isNotebook) analyzeNotebook(source, settings, result);
     else analyzeSource(source, settings, result);
@@ -53,32 +58,49 @@ interface SourceText {
   text: string;
   /** A byte-order mark removed on reading, put back on writing. */
   bom: boolean;
+  /** The file as read, to tell before writing fixes whether it changed in the meantime. */
+  bytes: Buffer;
 }
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
-function readSourceText(filePath: string, result: FileResult): SourceText | null {
+function readSourceText(
+  filePath: string,
+  isNotebook: boolean,
+  result: FileResult,
+): SourceText | null {
   const skip = (message: string): null => {
     result.notes.push({ kind: 'skipped', message });
     return null;
   };
+  const fail = (message: string): null => {
+    result.notes.push({ kind: 'error', message });
+    return null;
+  };
   let bytes: Buffer;
   try {
-    if (fs.statSync(filePath).size > MAX_FILE_BYTES) return skip(t('skipped: larger than 5 MB'));
+    const limit = isNotebook ? MAX_NOTEBOOK_BYTES : MAX_FILE_BYTES;
+    if (fs.statSync(filePath).size > limit) {
+      return skip(isNotebook ? t('skipped: larger than 64 MB') : t('skipped: larger than 5 MB'));
+    }
     bytes = fs.readFileSync(filePath);
   } catch (error) {
-    return skip(readFailure(error));
+    const code = (error as { code?: string }).code;
+    // A file that vanished (or a link that leads nowhere) is gone; one that exists and cannot be
+    // read is a file that could not be checked.
+    const gone = code === 'ENOENT' || code === 'ELOOP';
+    return gone ? skip(readFailure(error)) : fail(readFailure(error));
   }
   if (bytes.includes(0)) return skip(t('skipped: binary file'));
   let text: string;
   try {
     text = strictUtf8.decode(bytes);
   } catch {
-    return skip(t('skipped: not UTF-8 text'));
+    return fail(t('could not read: not UTF-8 text (convert the file to UTF-8 to check it)'));
   }
   // The decoder drops a leading byte-order mark; it is remembered to be written back.
   const bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
-  return { text, bom };
+  return { text, bom, bytes };
 }
 
 function readFailure(error: unknown): string {
@@ -86,6 +108,7 @@ function readFailure(error: unknown): string {
   if (code === 'ENOENT') return t('skipped: vanished during the scan');
   if (code === 'EACCES' || code === 'EPERM') return t('skipped: permission denied');
   if (code === 'EISDIR') return t('skipped: is a folder');
+  if (code === 'ELOOP') return t('skipped: symlink loop');
   return t('skipped: {0}', errorLine(error));
 }
 
@@ -165,6 +188,8 @@ interface FixOutcome<D> {
   document: D;
   checked: Checked;
   applied: number;
+  /** The check of the document as read, before any fix. */
+  first: Checked;
 }
 
 /**
@@ -180,8 +205,18 @@ export function fixInRounds<D>(
   result: FileResult,
 ): FixOutcome<D> {
   const first = checkDocument(initial);
-  let outcome: FixOutcome<D> = { document: initial, checked: first, applied: 0 };
-  if (settings.fixMode === 'none' || first.firstSyntaxError) return outcome;
+  let outcome: FixOutcome<D> = { document: initial, checked: first, applied: 0, first };
+  if (settings.fixMode === 'none') return outcome;
+  if (first.firstSyntaxError) {
+    const fixable = first.analysis.findings.some((finding) => chosenFix(finding, settings.fixMode));
+    if (fixable) {
+      result.notes.push({
+        kind: 'note',
+        message: t('fixes not applied: the file has a syntax error'),
+      });
+    }
+    return outcome;
+  }
 
   for (let round = 0; round < MAX_FIX_ROUNDS; round++) {
     const groups = outcome.checked.analysis.findings
@@ -196,9 +231,9 @@ export function fixInRounds<D>(
         kind: 'error',
         message: t('fixes not applied: they would introduce a syntax error'),
       });
-      return { document: initial, checked: first, applied: 0 };
+      return { document: initial, checked: first, applied: 0, first };
     }
-    outcome = { document: next.document, checked, applied: outcome.applied + next.applied };
+    outcome = { document: next.document, checked, applied: outcome.applied + next.applied, first };
   }
   return outcome;
 }
@@ -229,11 +264,12 @@ function analyzeSource(source: SourceText, settings: ScanSettings, result: FileR
   );
   result.parsed = true;
   const identity = (range: Range): Place => toPlace(range);
-  reportChecked(outcome.checked, identity, result);
-  if (outcome.applied > 0) {
-    const prefix = source.bom ? '\ufeff' : '';
-    finishFixes(prefix + source.text, prefix + outcome.document, outcome.applied, settings, result);
-  }
+  const prefix = source.bom ? '\ufeff' : '';
+  const written =
+    outcome.applied === 0 ||
+    finishFixes(source, prefix + outcome.document, outcome.applied, settings, result);
+  // When the fixes could not be written, the file still holds what was found in it.
+  reportChecked(written ? outcome.checked : outcome.first, identity, result);
 }
 
 interface NotebookDocument {
@@ -255,6 +291,10 @@ function analyzeNotebook(source: SourceText, settings: ScanSettings, result: Fil
     return;
   }
   const initial = { cells: notebook.cells, joined: joinCells(notebook.cells) };
+  if (initial.joined.text.length > MAX_FILE_BYTES) {
+    result.notes.push({ kind: 'skipped', message: t('skipped: more than 5 MB of code') });
+    return;
+  }
   if (hasOverlongLine(initial.joined.text)) {
     result.notes.push({ kind: 'skipped', message: t('skipped: minified or generated code') });
     return;
@@ -270,7 +310,7 @@ function analyzeNotebook(source: SourceText, settings: ScanSettings, result: Fil
     result,
   );
   result.parsed = true;
-  reportChecked(outcome.checked, (range) => cellPlace(outcome.document.joined, range), result);
+  let written = true;
   if (outcome.applied > 0) {
     const changed = new Map<number, string>();
     outcome.document.cells.forEach((cell, position) => {
@@ -278,8 +318,10 @@ function analyzeNotebook(source: SourceText, settings: ScanSettings, result: Fil
     });
     const rewritten = rewriteNotebook(source.text, changed);
     const prefix = source.bom ? '\ufeff' : '';
-    finishFixes(prefix + source.text, prefix + rewritten, outcome.applied, settings, result);
+    written = finishFixes(source, prefix + rewritten, outcome.applied, settings, result);
   }
+  const shown = written ? outcome : { checked: outcome.first, document: initial };
+  reportChecked(shown.checked, (range) => cellPlace(shown.document.joined, range), result);
 }
 
 function applyToCells(
@@ -315,7 +357,11 @@ function reportChecked(
   placeOf: (range: Range) => Place,
   result: FileResult,
 ): void {
-  result.findings = checked.analysis.findings.map((finding) => reportFinding(finding, placeOf));
+  // The CLI applies no fix to a file with a syntax error: it offers none there either.
+  const fixable = checked.firstSyntaxError === null;
+  result.findings = checked.analysis.findings.map((finding) =>
+    reportFinding(fixable ? finding : { ...finding, fixes: [] }, placeOf),
+  );
   result.failures = checked.analysis.failures.map((failure) => ({
     code: failure.code,
     message: errorLine(failure.error),
@@ -358,31 +404,41 @@ function reportFinding(finding: Finding, placeOf: (range: Range) => Place): Repo
   };
 }
 
-/** Writes the fixed text, or with `--diff` keeps it as a diff and writes nothing. */
+/**
+ * Writes the fixed text, or with `--diff` keeps it as a diff and writes nothing. Returns false
+ * when the fixes could not be written: the file changed since it was read (an editor saved it
+ * during the scan, whose edits must not be lost) or the write failed.
+ */
 function finishFixes(
-  before: string,
+  source: SourceText,
   after: string,
   applied: number,
   settings: ScanSettings,
   result: FileResult,
-): void {
-  if (before === after) return;
+): boolean {
+  const before = (source.bom ? '\ufeff' : '') + source.text;
+  if (before === after) return true;
   result.fixed = applied;
   if (settings.diffOnly) {
     const name = path.relative(settings.cwd, result.path).split(path.sep).join('/');
     result.diff = createTwoFilesPatch(`a/${name}`, `b/${name}`, before, after, '', '', {
       headerOptions: FILE_HEADERS_ONLY,
     });
-    return;
+    return true;
   }
-  try {
-    fs.writeFileSync(result.path, after);
-  } catch (error) {
+  const fail = (message: string): boolean => {
     result.fixed = 0;
-    result.notes.push({
-      kind: 'error',
-      message: t('could not write the fixes: {0}', errorLine(error)),
-    });
+    result.notes.push({ kind: 'error', message });
+    return false;
+  };
+  try {
+    if (!fs.readFileSync(result.path).equals(source.bytes)) {
+      return fail(t('fixes not applied: the file changed during the scan'));
+    }
+    fs.writeFileSync(result.path, after);
+    return true;
+  } catch (error) {
+    return fail(t('could not write the fixes: {0}', errorLine(error)));
   }
 }
 

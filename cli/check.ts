@@ -13,7 +13,7 @@ import { displayPath, placeLabel } from './formats/paths';
 import { formatSarif } from './formats/sarif';
 import { formatText } from './formats/text';
 import { Progress } from './progress';
-import type { FileResult, ScanSettings } from './results';
+import { emptyResult, type FileResult, type ScanSettings } from './results';
 import { createAnalyzer } from './scan';
 import { formatStatistics } from './statistics';
 import { summaryLines } from './summary';
@@ -46,6 +46,15 @@ export async function runCheck(paths: string[], options: CheckOptions): Promise<
   try {
     settings = settingsFrom(options, cwd);
     jobs = jobsFrom(options.jobs);
+    if (options.statistics && (options.format === 'sarif' || options.format === 'github')) {
+      // The table would not be SARIF or workflow commands, and tools reading them would fail.
+      throw new UsageError(
+        t(
+          'nanguard: --statistics prints a table (JSON with --format json) and cannot be combined with --format {0}',
+          options.format,
+        ),
+      );
+    }
     checkInputs(paths, settings, cwd);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
@@ -153,7 +162,16 @@ async function scan(
     const files = discoverFiles(
       paths.map((given) => path.resolve(settings.cwd, given)),
       {
-        onProblem: (found, message) => say(`${displayPath(settings.cwd, found)}: ${message}`),
+        onProblem: (found, message, kind) => {
+          if (kind === 'skipped') {
+            say(`${displayPath(settings.cwd, found)}: ${message}`);
+            return;
+          }
+          // Source that exists but cannot be read counts as a file that could not be checked.
+          const unreadable = emptyResult(found, found.toLowerCase().endsWith('.ipynb'));
+          unreadable.notes.push({ kind: 'error', message });
+          pending.push(Promise.resolve(unreadable));
+        },
         isExcluded: (found) => {
           const loaded = configurationFor(found, settings);
           reportConfigProblems(loaded.problems);

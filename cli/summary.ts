@@ -17,8 +17,12 @@ export function summaryLines(results: FileResult[], settings: ScanSettings): str
   }
   if (settings.fixMode !== 'none') lines.push(t('Fixed {0}.', problems(fixed)));
 
+  // Files skipped or that could not be read were not checked, and are not counted as such.
+  const checked = results.filter(
+    (result) => result.parsed || result.notes.every((note) => note.kind === 'note'),
+  ).length;
   if (findings.length === 0) {
-    lines.push(t('No problems found ({0} checked).', fileCount(results.length)));
+    lines.push(t('No problems found ({0} checked).', fileCount(checked)));
     return lines;
   }
   const safe = findings.filter((finding) => finding.fixability === 'safe').length;

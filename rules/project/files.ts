@@ -12,15 +12,23 @@ import { globMatches } from './config';
 export interface DiscoveryOptions {
   /** Globs relative to each root; a slash-free glob matches a name at any depth. */
   exclude?: string[];
-  onProblem?: (path: string, message: string) => void;
+  /**
+   * A path left out, with why: `skipped` for what is not the user's source or is gone (a broken
+   * link, a loop, a file that vanished), `unreadable` for source that exists but cannot be read.
+   */
+  onProblem?: (path: string, message: string, kind: ProblemKind) => void;
   /** A further filter, such as the project configuration's `exclude`, asked for every entry. */
   isExcluded?: (path: string, isDirectory: boolean) => boolean;
 }
+
+export type ProblemKind = 'skipped' | 'unreadable';
 
 export const DISCOVERED_EXTENSIONS = [
   '.py',
   '.pyi',
   '.ts',
+  '.mts',
+  '.cts',
   '.tsx',
   '.js',
   '.mjs',
@@ -232,7 +240,7 @@ async function readLayer(base: string, file: string, walk?: Walk): Promise<Ignor
     const text = await fs.promises.readFile(file, 'utf8');
     return { base, rules: ignore().add(text) };
   } catch (error) {
-    if (walk && errorCode(error) !== 'ENOENT') report(walk, file, describeError(error));
+    if (walk && errorCode(error) !== 'ENOENT') reportError(walk, file, error);
     return null;
   }
 }
@@ -242,8 +250,8 @@ async function readFolder(folder: string, walk: Walk): Promise<fs.Dirent[] | nul
     const entries = await fs.promises.readdir(folder, { withFileTypes: true });
     return entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   } catch (error) {
-    const vanished = errorCode(error) === 'ENOENT';
-    report(walk, folder, vanished ? t('skipped: vanished during the scan') : describeError(error));
+    if (errorCode(error) === 'ENOENT') report(walk, folder, t('skipped: vanished during the scan'));
+    else reportError(walk, folder, error);
     return null;
   }
 }
@@ -264,7 +272,7 @@ async function entryKind(
     const code = errorCode(error);
     if (code === 'ENOENT') report(walk, full, t('skipped: broken symbolic link'));
     else if (code === 'ELOOP') report(walk, full, t('skipped: symlink loop'));
-    else report(walk, full, describeError(error));
+    else reportError(walk, full, error);
     return 'other';
   }
 }
@@ -273,7 +281,7 @@ async function statOrReport(full: string, walk: Walk): Promise<fs.Stats | null> 
   try {
     return await fs.promises.stat(full);
   } catch (error) {
-    report(walk, full, describeError(error));
+    reportError(walk, full, error);
     return null;
   }
 }
@@ -302,8 +310,15 @@ async function exists(full: string): Promise<boolean> {
   }
 }
 
-function report(walk: Walk, full: string, message: string): void {
-  walk.options.onProblem?.(full, message);
+function report(walk: Walk, full: string, message: string, kind: ProblemKind = 'skipped'): void {
+  walk.options.onProblem?.(full, message, kind);
+}
+
+/** Reports a failed file-system call; only a missing path or a link loop is a plain skip. */
+function reportError(walk: Walk, full: string, error: unknown): void {
+  const code = errorCode(error);
+  const kind = code === 'ENOENT' || code === 'ELOOP' ? 'skipped' : 'unreadable';
+  report(walk, full, describeError(error), kind);
 }
 
 function errorCode(error: unknown): string | undefined {

@@ -3,6 +3,7 @@
 
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { before, describe, test } from 'node:test';
@@ -132,5 +133,98 @@ describe('noteLines', () => {
         '',
       ].join('\n'),
     );
+  });
+});
+
+describe('writing fixes', () => {
+  before(() => initParsers());
+
+  // The module object itself: the CLI reads its functions through it, so a test can stand in
+  // for the file system at one moment (an editor saving, a write refused).
+  const nodeFs = createRequire(__filename)('node:fs') as typeof fs;
+
+  /** Runs `analyzeFile` with `--fix` while `fs` behaves as `patch` makes it for the file. */
+  function fixWith(patch: (file: string) => () => void): {
+    result: ReturnType<typeof analyzeFile>;
+    text: string;
+  } {
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'nanguard-write-'));
+    const file = path.join(folder, 'model.py');
+    fs.writeFileSync(file, NAIVE_SOFTMAX);
+    const restore = patch(file);
+    try {
+      const result = analyzeFile(file, { ...SETTINGS, fixMode: 'safe' });
+      return { result, text: fs.readFileSync(file, 'utf8') };
+    } finally {
+      restore();
+      fs.rmSync(folder, { recursive: true, force: true });
+    }
+  }
+
+  test('a file saved by someone else during the scan keeps their edit', () => {
+    const edit = '# saved by the editor while the scan ran\n';
+    const { result, text } = fixWith((file) => {
+      const read = nodeFs.readFileSync;
+      let reads = 0;
+      // Right after the scan reads the file, an editor saves a new version of it.
+      nodeFs.readFileSync = ((...args: Parameters<typeof read>) => {
+        const content = read(...args);
+        if (args[0] === file && ++reads === 1) fs.appendFileSync(file, edit);
+        return content;
+      }) as typeof read;
+      return () => (nodeFs.readFileSync = read);
+    });
+    assert.equal(text, NAIVE_SOFTMAX + edit);
+    assert.equal(result.fixed, 0);
+    assert.deepEqual(result.notes, [
+      { kind: 'error', message: 'fixes not applied: the file changed during the scan' },
+    ]);
+    // What was found in the file is still reported.
+    assert.deepEqual(
+      result.findings.map((finding) => finding.code),
+      ['NG101'],
+    );
+  });
+
+  test('when the fixes cannot be written, the findings of the file are still reported', () => {
+    const { result, text } = fixWith((file) => {
+      const write = nodeFs.writeFileSync;
+      nodeFs.writeFileSync = ((...args: Parameters<typeof write>) => {
+        if (args[0] === file) throw new Error('EACCES: permission denied');
+        return write(...args);
+      }) as typeof write;
+      return () => (nodeFs.writeFileSync = write);
+    });
+    assert.equal(text, NAIVE_SOFTMAX);
+    assert.equal(result.fixed, 0);
+    assert.deepEqual(result.notes, [
+      { kind: 'error', message: 'could not write the fixes: EACCES: permission denied' },
+    ]);
+    assert.deepEqual(
+      result.findings.map((finding) => finding.code),
+      ['NG101'],
+    );
+  });
+
+  test('a file with a syntax error is not fixed, says so, and offers no fix', () => {
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'nanguard-write-'));
+    try {
+      const file = path.join(folder, 'half.py');
+      const source = `${NAIVE_SOFTMAX}\ndef half(:\n    pass\n`;
+      fs.writeFileSync(file, source);
+      const result = analyzeFile(file, { ...SETTINGS, fixMode: 'safe' });
+      assert.equal(fs.readFileSync(file, 'utf8'), source);
+      assert.ok(
+        result.notes.some(
+          (note) => note.message === 'fixes not applied: the file has a syntax error',
+        ),
+      );
+      assert.deepEqual(
+        result.findings.map((finding) => [finding.code, finding.fixability, finding.fix]),
+        [['NG101', 'none', null]],
+      );
+    } finally {
+      fs.rmSync(folder, { recursive: true, force: true });
+    }
   });
 });

@@ -39,7 +39,7 @@ describe('bad input', () => {
   });
   after(() => removeProject(root));
 
-  test('the scan goes on and reports the good files; unreadable notebooks make the exit code 2', () => {
+  test('the scan goes on and reports the good files; unreadable files make the exit code 2', () => {
     assert.equal(run.status, 2);
     assert.deepEqual(findingLines(run.stdout), [
       'deep.py:3002:1: NG101',
@@ -48,11 +48,17 @@ describe('bad input', () => {
     ]);
   });
 
-  test('binary, non-UTF-8, huge and minified files are skipped with a message', () => {
+  test('binary, huge and minified files are skipped with a message', () => {
     assert.match(run.stderr, /^binary\.py: skipped: binary file$/m);
-    assert.match(run.stderr, /^latin1\.py: skipped: not UTF-8 text$/m);
     assert.match(run.stderr, /^huge\.py: skipped: larger than 5 MB$/m);
     assert.match(run.stderr, /^bundle\.min\.js: skipped: minified or generated code$/m);
+  });
+
+  test('a file that is not UTF-8 could not be checked, and says how to fix that', () => {
+    assert.match(
+      run.stderr,
+      /^latin1\.py: could not read: not UTF-8 text \(convert the file to UTF-8 to check it\)$/m,
+    );
   });
 
   test('a .ipynb that is not a notebook gets an error line', () => {
@@ -75,6 +81,78 @@ describe('bad input', () => {
   test('no stack trace and no internal error', () => {
     assert.doesNotMatch(run.stderr, /\n\s+at /);
     assert.doesNotMatch(run.stderr, /internal error/);
+  });
+});
+
+describe('what a scan counts as checked', () => {
+  test('skipped and unreadable files are not counted as checked', () => {
+    const root = makeProject({
+      'plain.py': 'x = 1\n',
+      'latin1.py': Buffer.from('# caf\xe9\nx = 1\n', 'latin1'),
+      'huge.py': `${'# padding line for a very large file\n'.repeat(160_000)}`,
+    });
+    try {
+      const run = runCli(['check'], root);
+      assert.equal(run.status, 2, run.stderr);
+      assert.match(run.stderr, /^No problems found \(1 file checked\)\.$/m);
+    } finally {
+      removeProject(root);
+    }
+  });
+
+  test('a notebook is limited by the size of its code, not of its outputs', () => {
+    const plot = 'A'.repeat(6 * 1024 * 1024);
+    const notebook = {
+      cells: [
+        {
+          cell_type: 'code',
+          metadata: {},
+          execution_count: 1,
+          source: ['import numpy as np\n', 'p = np.exp(x) / np.exp(x).sum()\n'],
+          outputs: [{ output_type: 'display_data', metadata: {}, data: { 'image/png': plot } }],
+        },
+      ],
+      metadata: { language_info: { name: 'python' } },
+      nbformat: 4,
+      nbformat_minor: 5,
+    };
+    const root = makeProject({ 'plots.ipynb': JSON.stringify(notebook) });
+    try {
+      const run = runCli(['check'], root);
+      assert.equal(run.status, 1, run.stderr);
+      assert.deepEqual(findingLines(run.stdout), ['plots.ipynb:cell 1:2:5: NG101']);
+    } finally {
+      removeProject(root);
+    }
+  });
+
+  test('TypeScript modules (.mts, .cts) are found and checked', () => {
+    const source =
+      "import * as tf from '@tensorflow/tfjs';\nconst e = tf.exp(x);\nexport const p = tf.div(e, tf.sum(e));\n";
+    const root = makeProject({ 'model.mts': source, 'legacy.cts': source });
+    try {
+      const run = runCli(['check'], root);
+      assert.deepEqual(
+        findingLines(run.stdout).map((line) => line.split(':')[0]),
+        ['legacy.cts', 'model.mts'],
+      );
+    } finally {
+      removeProject(root);
+    }
+  });
+
+  test('--statistics with SARIF or GitHub output is refused: the table would corrupt it', () => {
+    const root = makeProject({ 'good.py': NAIVE_SOFTMAX });
+    try {
+      for (const format of ['sarif', 'github']) {
+        const run = runCli(['check', '--statistics', '--format', format], root);
+        assert.equal(run.status, 2);
+        assert.equal(run.stdout, '');
+        assert.match(run.stderr, /--statistics .* cannot be combined with --format/);
+      }
+    } finally {
+      removeProject(root);
+    }
   });
 });
 
