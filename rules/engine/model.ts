@@ -891,7 +891,25 @@ export class Model {
       this.importedNames.set(name, module);
       return { text: name, importEdit: this.insertImport(`from ${module} import ${name}`) };
     }
-    return { text: qualified, importEdit: this.insertImport(`import ${module}`) };
+    // Spelled out from its root, unless the root is a local name somewhere (a parameter called
+    // `scipy`): then the module is imported under a name of its own.
+    const root = module.split('.')[0];
+    if (!this.isShadowed(root)) {
+      return { text: qualified, importEdit: this.insertImport(`import ${module}`) };
+    }
+    const alias = this.unusedName(module.replace(/\./g, '_'));
+    return {
+      text: `${alias}.${name}`,
+      importEdit: this.insertImport(`import ${module} as ${alias}`),
+    };
+  }
+
+  /** `base`, or `base_2`, `base_3`…: the first that the file neither imports nor binds. */
+  private unusedName(base: string): string {
+    for (let suffix = 1; ; suffix++) {
+      const candidate = suffix === 1 ? base : `${base}_${suffix}`;
+      if (!this.imports.has(candidate) && !this.isShadowed(candidate)) return candidate;
+    }
   }
 
   private tfjsModuleInUse(): string | null {
