@@ -85,10 +85,36 @@ function analyzeWithCache(
   const { events, comments } = walk(tree, model, subscribed);
   model.finish();
 
-  for (const [node, event] of events) {
-    for (const entry of active) dispatch(entry, event, node, failures);
+  // Each event goes only to the rules that listen for it, looked up once per event kind.
+  const listeners = new Map<NodeEvent, { entry: ActiveRule; handle: EventHandler }[]>();
+  for (const entry of active) {
+    for (const [key, handle] of Object.entries(entry.visitor)) {
+      if (key === 'end' || typeof handle !== 'function') continue;
+      const list = listeners.get(key as NodeEvent) ?? [];
+      list.push({ entry, handle: handle as EventHandler });
+      listeners.set(key as NodeEvent, list);
+    }
   }
-  for (const entry of active) dispatch(entry, 'end', null, failures);
+  for (const [node, event] of events) {
+    const list = listeners.get(event);
+    if (!list) continue;
+    for (const { entry, handle } of list) {
+      if (entry.failed) continue;
+      try {
+        handle.call(entry.visitor, node, entry.context);
+      } catch (error) {
+        fail(entry, error, failures);
+      }
+    }
+  }
+  for (const entry of active) {
+    if (entry.failed || !entry.visitor.end) continue;
+    try {
+      entry.visitor.end(entry.context);
+    } catch (error) {
+      fail(entry, error, failures);
+    }
+  }
 
   const suppressions = collectSuppressions(comments);
   const findings: Finding[] = [];
@@ -230,25 +256,12 @@ function keywordTwins(language: Language): Set<string> {
   return twins;
 }
 
-function dispatch(
-  entry: ActiveRule,
-  event: NodeEvent | 'end',
-  node: Node | null,
-  failures: RuleFailure[],
-): void {
-  if (entry.failed) return;
-  const { context } = entry;
-  try {
-    if (event === 'end') {
-      entry.visitor.end?.(context);
-    } else if (node) {
-      entry.visitor[event]?.(node, context);
-    }
-  } catch (error) {
-    // One rule failing on one file must not stop the others; the caller logs the failure.
-    entry.failed = true;
-    failures.push({ code: entry.rule.meta.code, error });
-  }
+type EventHandler = (node: Node, context: RuleContext) => void;
+
+/** One rule failing on one file must not stop the others; the caller logs the failure. */
+function fail(entry: ActiveRule, error: unknown, failures: RuleFailure[]): void {
+  entry.failed = true;
+  failures.push({ code: entry.rule.meta.code, error });
 }
 
 function toFinding(
