@@ -16,6 +16,7 @@ import type { Finding, LanguageId, Position, Range, TextEdit } from '../rules/en
 import { codeEnabled, severityFor, type LoadedConfig } from '../rules/project/config';
 import {
   applyNotebookEdits,
+  confineImports,
   joinCells,
   readNotebook,
   rewriteNotebook,
@@ -328,7 +329,11 @@ function applyToCells(
   document: NotebookDocument,
   groups: TextEdit[][],
 ): { document: NotebookDocument; applied: number } {
-  const edited = applyNotebookEdits(document.cells, document.joined, groups);
+  const sources = new Map(document.cells.map((cell) => [cell.index, cell.source]));
+  const confined = groups.map(
+    (group) => confineImports(group, document.joined, (cell) => sources.get(cell)) ?? group,
+  );
+  const edited = applyNotebookEdits(document.cells, document.joined, confined);
   const cells = document.cells.map((cell) => {
     const source = edited.sources.get(cell.index);
     return source === undefined ? cell : { ...cell, source };

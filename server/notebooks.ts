@@ -1,6 +1,6 @@
 // Jupyter notebooks in the editor. The code cells of one notebook are joined in order (an import
 // in cell 1 serves cell 5) and analysed together; each finding, with its fixes, is mapped back to
-// the cell it is in. A fix edits only that cell: an import it needs goes to the top of the cell.
+// the cell it is in. A fix edits only that cell: an import it needs goes there, after its magics.
 
 import {
   NotebookCellKind,
@@ -8,8 +8,14 @@ import {
   type NotebookDocuments,
 } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import type { Finding, Fix, Position, TextEdit } from '../rules/engine/types';
-import { joinCells, type JoinedNotebook, type NotebookCell } from '../rules/project/notebook';
+import type { Finding, Fix, TextEdit } from '../rules/engine/types';
+import {
+  importLineOfCell,
+  isLineInsertion,
+  joinCells,
+  type JoinedNotebook,
+  type NotebookCell,
+} from '../rules/project/notebook';
 
 export interface NotebookCellText {
   uri: string;
@@ -88,34 +94,16 @@ function confineFix(
   const edits: TextEdit[] = [];
   for (const edit of fix.edits) {
     const mapped = joined.toCell(edit.range);
-    if (mapped && mapped.cell === cellIndex) {
-      edits.push({ range: mapped.range, newText: edit.newText });
-    } else if (isLineInsertion(edit)) {
-      // An import that belongs above the first use: the top of this cell works as well as the
-      // import block of an earlier cell, and keeps the edit inside the cell being fixed.
-      const top = topOfCell(cellText);
+    if (isLineInsertion(edit)) {
+      // An import goes into the cell being fixed, after its magics and shell commands: the
+      // import block of another cell may run before `!pip install` or after this cell.
+      const top = { line: importLineOfCell(cellText), character: 0 };
       edits.push({ range: { start: top, end: top }, newText: edit.newText });
+    } else if (mapped && mapped.cell === cellIndex) {
+      edits.push({ range: mapped.range, newText: edit.newText });
     } else {
       return null;
     }
   }
   return { ...fix, edits };
-}
-
-function isLineInsertion(edit: TextEdit): boolean {
-  const { start, end } = edit.range;
-  return (
-    start.line === end.line &&
-    start.character === 0 &&
-    end.character === 0 &&
-    edit.newText.endsWith('\n')
-  );
-}
-
-/** The first line after any leading magics (`%matplotlib inline`), which must stay first. */
-function topOfCell(text: string): Position {
-  const lines = text.split(/\r\n|\r|\n/);
-  let line = 0;
-  while (line < lines.length - 1 && /^\s*[%!]/.test(lines[line])) line++;
-  return { line, character: 0 };
 }

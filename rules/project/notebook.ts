@@ -153,6 +153,64 @@ export function blankIPythonSyntax(source: string): string {
   return lines.join('');
 }
 
+/** An edit that inserts whole lines at the start of a line: how fixes add an import. */
+export function isLineInsertion(edit: TextEdit): boolean {
+  const { start, end } = edit.range;
+  return (
+    start.line === end.line &&
+    start.character === 0 &&
+    end.character === 0 &&
+    edit.newText.endsWith('\n')
+  );
+}
+
+/**
+ * The line of a cell where an import that a fix adds goes: after the lines that must stay first,
+ * the magics and shell commands (`%matplotlib inline`, `!pip install scipy` with its continuation
+ * lines). The import belongs in the cell of the fix: the notebook's own import block may be in a
+ * cell that runs before the package is installed, or after the cell that needs it.
+ */
+export function importLineOfCell(source: string): number {
+  const lines = source.split(/\r\n|\r|\n/);
+  let line = 0;
+  let continued = false;
+  while (line < lines.length - 1 && (continued || LINE_MAGIC.test(lines[line]))) {
+    continued = lines[line].trimEnd().endsWith('\\');
+    line++;
+  }
+  return line;
+}
+
+/**
+ * A fix's edits (joined-text coordinates) with its imports moved into the one cell its other
+ * edits change, at `importLineOfCell`; null when it changes more than one cell.
+ */
+export function confineImports(
+  edits: TextEdit[],
+  joined: JoinedNotebook,
+  sourceOf: (cell: number) => string | undefined,
+): TextEdit[] | null {
+  const cells = new Set<number>();
+  for (const edit of edits) {
+    if (isLineInsertion(edit)) continue;
+    const mapped = joined.toCell(edit.range);
+    if (!mapped) return null;
+    cells.add(mapped.cell);
+  }
+  if (cells.size === 0) return edits;
+  if (cells.size > 1) return null;
+  const [cell] = cells;
+  const source = sourceOf(cell);
+  const at =
+    source === undefined
+      ? null
+      : joined.fromCell(cell, { line: importLineOfCell(source), character: 0 });
+  if (!at) return null;
+  return edits.map((edit) =>
+    isLineInsertion(edit) ? { range: { start: at, end: at }, newText: edit.newText } : edit,
+  );
+}
+
 /** The cells after applying fix edits given in joined-text coordinates. */
 export interface NotebookEditResult {
   sources: Map<number, string>;

@@ -97,10 +97,43 @@ describe('notebooks', () => {
       assert.equal(after.cells[0].source[0], '%matplotlib inline\n');
       assert.deepEqual(after.cells[1], before.cells[1]);
       assert.ok(after.cells[2].source.includes('!pip install scipy\n'));
+      // The import the fix adds runs after the install, in the cell that needs it.
+      assert.equal(after.cells[2].source[0], '!pip install scipy\n');
+      assert.match(after.cells[2].source[1], /^from scipy\.special import softmax/);
       assert.ok(Array.isArray(after.cells[2].source));
       assert.doesNotMatch(after.cells[2].source.join(''), /np\.exp/);
       assert.match(after.cells[2].source.join(''), /softmax\(logits\)/);
       assert.equal(runCli(['check'], root).status, 0);
+    } finally {
+      removeProject(root);
+    }
+  });
+
+  test('an added import goes into the fixed cell, after its shell commands, not an earlier cell', () => {
+    const cell = (source: string[]) => ({
+      cell_type: 'code',
+      execution_count: null,
+      metadata: {},
+      outputs: [],
+      source,
+    });
+    const notebook = {
+      cells: [
+        cell(['import numpy as np\n']),
+        cell(['!pip install \\\n', '    scipy\n']),
+        cell(['logits = np.array([120.0, 80.0])\n', 'p = np.exp(logits) / np.sum(np.exp(logits))']),
+      ],
+      metadata: { language_info: { name: 'python' } },
+      nbformat: 4,
+      nbformat_minor: 5,
+    };
+    const root = makeProject({ 'install.ipynb': JSON.stringify(notebook, null, 1) });
+    try {
+      assert.equal(runCli(['check', '--fix'], root).status, 0);
+      const after = JSON.parse(fs.readFileSync(path.join(root, 'install.ipynb'), 'utf8'));
+      assert.deepEqual(after.cells[0].source, ['import numpy as np\n']);
+      assert.deepEqual(after.cells[1].source, ['!pip install \\\n', '    scipy\n']);
+      assert.match(after.cells[2].source[0], /^from scipy\.special import softmax/);
     } finally {
       removeProject(root);
     }
