@@ -55,7 +55,9 @@ function remembered<T>(kind: Reading, node: Node, read: (node: Node) => T): T {
 
 /**
  * A node's type. Each `node.type` is a call into WebAssembly (about 0.3 µs) and rules ask it of
- * the same nodes over and over; during an analysis the answer is kept by node id.
+ * the same nodes over and over; during an analysis the answer is kept by node id. This and
+ * `textOf` are the engine's most frequent calls, so they are written out rather than going
+ * through `remembered` (measured about 5% of an analysis).
  */
 export function typeOf(node: Node): string {
   const cache = nodeCache?.type;
