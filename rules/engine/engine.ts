@@ -1,5 +1,6 @@
-// The analysis of one file: build the model and dispatch the syntax events to every enabled rule in
-// one walk of the tree, then turn reports into findings, drop the suppressed ones and sort.
+// The analysis of one file: choose the enabled rules the text can trigger, build the model and
+// collect the syntax events in one walk of the tree, hand each event to the rules that listen for
+// it, then turn reports into findings, drop the suppressed ones and sort.
 
 import type { Language, Node, Tree } from 'web-tree-sitter';
 import { DECLARING_TYPES, Model } from './model';
