@@ -89,8 +89,12 @@ function readSourceText(
     const code = (error as { code?: string }).code;
     // A file that vanished (or a link that leads nowhere) is gone; one that exists and cannot be
     // read is a file that could not be checked.
-    const gone = code === 'ENOENT' || code === 'ELOOP';
-    return gone ? skip(readFailure(error)) : fail(readFailure(error));
+    if (code === 'ENOENT' || code === 'ELOOP') return skip(readFailure(error));
+    return fail(
+      code === 'EACCES' || code === 'EPERM'
+        ? t('could not read: permission denied')
+        : t('could not read: {0}', errorLine(error)),
+    );
   }
   if (bytes.includes(0)) return skip(t('skipped: binary file'));
   let text: string;
@@ -106,11 +110,8 @@ function readSourceText(
 
 function readFailure(error: unknown): string {
   const code = (error as { code?: string }).code;
-  if (code === 'ENOENT') return t('skipped: vanished during the scan');
-  if (code === 'EACCES' || code === 'EPERM') return t('skipped: permission denied');
-  if (code === 'EISDIR') return t('skipped: is a folder');
   if (code === 'ELOOP') return t('skipped: symlink loop');
-  return t('skipped: {0}', errorLine(error));
+  return t('skipped: vanished during the scan');
 }
 
 function hasOverlongLine(text: string): boolean {

@@ -317,8 +317,14 @@ function report(walk: Walk, full: string, message: string, kind: ProblemKind = '
 /** Reports a failed file-system call; only a missing path or a link loop is a plain skip. */
 function reportError(walk: Walk, full: string, error: unknown): void {
   const code = errorCode(error);
-  const kind = code === 'ENOENT' || code === 'ELOOP' ? 'skipped' : 'unreadable';
-  report(walk, full, describeError(error), kind);
+  if (code === 'ENOENT' || code === 'ELOOP') {
+    report(walk, full, describeError(error));
+  } else if (code === 'EACCES' || code === 'EPERM') {
+    report(walk, full, t('could not read: permission denied'), 'unreadable');
+  } else {
+    const message = error instanceof Error ? error.message : String(error);
+    report(walk, full, t('could not read: {0}', message.split('\n')[0]), 'unreadable');
+  }
 }
 
 function errorCode(error: unknown): string | undefined {

@@ -206,6 +206,27 @@ describe('writing fixes', () => {
     );
   });
 
+  test('a file that exists but cannot be read could not be checked: an error, not a skip', () => {
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'nanguard-read-'));
+    const file = path.join(folder, 'locked.py');
+    fs.writeFileSync(file, NAIVE_SOFTMAX);
+    const read = nodeFs.readFileSync;
+    nodeFs.readFileSync = ((...args: Parameters<typeof read>) => {
+      if (args[0] === file) throw Object.assign(new Error('EACCES'), { code: 'EACCES' });
+      return read(...args);
+    }) as typeof read;
+    try {
+      const result = analyzeFile(file, SETTINGS);
+      assert.deepEqual(result.notes, [
+        { kind: 'error', message: 'could not read: permission denied' },
+      ]);
+      assert.equal(result.parsed, false);
+    } finally {
+      nodeFs.readFileSync = read;
+      fs.rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
   test('a file with a syntax error is not fixed, says so, and offers no fix', () => {
     const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'nanguard-write-'));
     try {

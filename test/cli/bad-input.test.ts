@@ -171,7 +171,7 @@ describe('files that change during a scan', () => {
           'locked.py:4:12: NG101',
         ]);
       } else {
-        assert.match(run.stderr, /^locked\.py: skipped: permission denied$/m);
+        assert.match(run.stderr, /^locked\.py: could not read: permission denied$/m);
       }
     } finally {
       removeProject(root);
@@ -186,7 +186,7 @@ describe('files that change during a scan', () => {
       fs.chmodSync(path.join(root, 'locked'), 0o755);
       assert.ok(findingLines(run.stdout).includes('good.py:4:12: NG101'));
       if (process.getuid?.() !== 0) {
-        assert.match(run.stderr, /^locked: skipped: permission denied$/m);
+        assert.match(run.stderr, /^locked: could not read: permission denied$/m);
       }
     } finally {
       removeProject(root);

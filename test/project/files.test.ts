@@ -2,6 +2,7 @@
 
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
@@ -181,6 +182,36 @@ describe('discoverFiles', () => {
     assert.deepEqual(problems, ['b: skipped: vanished during the scan']);
   });
 
+  test('a folder that cannot be read is reported as unreadable, a vanished one as skipped', async () => {
+    layout(['locked/a.py', 'gone/b.py', 'open/c.py']);
+    // Stands in for the file system: permissions cannot stop root, who runs CI.
+    const promises = createRequire(__filename)('node:fs').promises as typeof fs.promises;
+    const readdir = promises.readdir;
+    promises.readdir = (async (folder: fs.PathLike, ...rest: unknown[]) => {
+      const name = path.basename(String(folder));
+      if (name === 'locked') throw Object.assign(new Error('EACCES'), { code: 'EACCES' });
+      if (name === 'gone') throw Object.assign(new Error('ENOENT'), { code: 'ENOENT' });
+      return (readdir as (...args: unknown[]) => unknown)(folder, ...rest);
+    }) as typeof readdir;
+    try {
+      const problems: string[] = [];
+      const files: string[] = [];
+      const onProblem = (found: string, message: string, kind: string): void => {
+        problems.push(`${path.relative(root, found)}: ${kind}: ${message}`);
+      };
+      for await (const file of discoverFiles([root], { onProblem })) {
+        files.push(path.relative(root, file));
+      }
+      assert.deepEqual(files, ['open/c.py']);
+      assert.deepEqual(problems, [
+        'gone: skipped: skipped: vanished during the scan',
+        'locked: unreadable: could not read: permission denied',
+      ]);
+    } finally {
+      promises.readdir = readdir;
+    }
+  });
+
   test('an unreadable folder is reported, never thrown', async () => {
     layout(['locked/a.py', 'open/b.py']);
     fs.chmodSync(path.join(root, 'locked'), 0o000);
@@ -191,7 +222,7 @@ describe('discoverFiles', () => {
         assert.deepEqual(files, ['locked/a.py', 'open/b.py']);
       } else {
         assert.deepEqual(files, ['open/b.py']);
-        assert.deepEqual(problems, ['locked: skipped: permission denied']);
+        assert.deepEqual(problems, ['locked: could not read: permission denied']);
       }
     } finally {
       fs.chmodSync(path.join(root, 'locked'), 0o755);
