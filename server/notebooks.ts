@@ -11,7 +11,7 @@ import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Finding, Fix, TextEdit } from '../rules/engine/types';
 import {
   importLineOfCell,
-  isLineInsertion,
+  isImportInsertion,
   joinCells,
   type JoinedNotebook,
   type NotebookCell,
@@ -94,7 +94,7 @@ function confineFix(
   const edits: TextEdit[] = [];
   for (const edit of fix.edits) {
     const mapped = joined.toCell(edit.range);
-    if (isLineInsertion(edit)) {
+    if (isImportInsertion(edit)) {
       // An import goes into the cell being fixed, after its magics and shell commands: the
       // import block of another cell may run before `!pip install` or after this cell.
       const top = { line: importLineOfCell(cellText), character: 0 };

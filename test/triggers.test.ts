@@ -6,8 +6,9 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { before, describe, test } from 'node:test';
 import { allRules } from '../rules';
-import { rulesFor } from '../rules/engine/engine';
+import { analyzeText, rulesFor } from '../rules/engine/engine';
 import { initParsers } from '../rules/engine/parser';
+import type { LanguageId } from '../rules/engine/types';
 import { discoverFixtures, readExpected } from './support/fixtures';
 import { assertTriggersHideNothing } from './support/triggers';
 
@@ -42,6 +43,43 @@ describe('rule triggers', () => {
       }
     }
   });
+
+  // Spellings a rule detects that its fixtures did not show; each once slipped past a trigger.
+  const spellings: { code: string; spelling: string; language: LanguageId; text: string }[] = [
+    {
+      code: 'NG702',
+      spelling: 'np.maximum',
+      language: 'python',
+      text: 'import numpy as np\n\ndef f(p, eps):\n    np.maximum(p, eps)\n    return np.log(p)\n',
+    },
+    {
+      code: 'NG702',
+      spelling: 'tf.minimum',
+      language: 'typescript',
+      text: "import * as tf from '@tensorflow/tfjs';\nexport function f(p: tf.Tensor) {\n  tf.minimum(p, 1);\n  return p;\n}\n",
+    },
+    {
+      code: 'NG903',
+      spelling: 'torch.randn(n, m) * 2',
+      language: 'python',
+      text: 'import torch\nfrom torch import nn\n\nclass Layer(nn.Module):\n    def __init__(self, n, m):\n        super().__init__()\n        self.weight = nn.Parameter(torch.randn(n, m) * 2)\n',
+    },
+    {
+      code: 'NG603',
+      spelling: '0.000_000_01',
+      language: 'python',
+      text: 'import torch\n\ndef f(p):\n    return torch.clamp(p, max=1 - 0.000_000_01)\n',
+    },
+  ];
+  for (const { code, spelling, language, text } of spellings) {
+    test(`${code} is triggered when written with ${spelling}`, () => {
+      const codes = analyzeText(text, language, { rules: allRules, withFixes: false }).findings.map(
+        (finding) => finding.code,
+      );
+      assert.ok(codes.includes(code), `${code} not found in ${JSON.stringify(codes)}`);
+      assertTriggersHideNothing(text, language);
+    });
+  }
 
   test('code without any trigger word leaves no rule to run', () => {
     assert.deepEqual(

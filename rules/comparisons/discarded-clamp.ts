@@ -28,7 +28,7 @@ export const discardedClamp: Rule = {
     severity: 'error',
     dialects: ['python', 'ts'],
     fixSafety: 'safe',
-    triggers: /clamp|clip/,
+    triggers: /clamp|clip|maximum|minimum/,
     summary: 'A clamp or clip whose result is discarded, so the value stays unclamped.',
     explanation:
       'clip, clamp, clip_by_value and maximum return a new value and leave their input unchanged, ' +

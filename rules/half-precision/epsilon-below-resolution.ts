@@ -76,7 +76,7 @@ export const epsilonBelowResolution: Rule = {
     severity: 'warning',
     dialects: ['python', 'ts'],
     fixSafety: 'unsafe',
-    triggers: /e-|E-|\.0000/,
+    triggers: /e-|E-|\.0[0_]{3}/,
     summary: 'An epsilon is smaller than the working dtype can resolve, so it has no effect.',
     explanation:
       'float32 resolves about 1.19e-7 near 1, so 1 - 1e-8 is exactly 1.0 and a clamp to it does ' +

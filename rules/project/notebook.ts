@@ -153,16 +153,19 @@ export function blankIPythonSyntax(source: string): string {
   return lines.join('');
 }
 
-/** An edit that inserts whole lines at the start of a line: how fixes add an import. */
-export function isLineInsertion(edit: TextEdit): boolean {
+/**
+ * An edit that inserts import statements as whole lines, as fixes add an import. Other inserted
+ * lines (a clip before `opt.step()`) belong where the fix put them.
+ */
+export function isImportInsertion(edit: TextEdit): boolean {
   const { start, end } = edit.range;
-  return (
-    start.line === end.line &&
-    start.character === 0 &&
-    end.character === 0 &&
-    edit.newText.endsWith('\n')
-  );
+  if (start.line !== end.line || start.character !== 0 || end.character !== 0) return false;
+  if (!edit.newText.endsWith('\n')) return false;
+  const lines = edit.newText.split(/\r\n|\r|\n/).slice(0, -1);
+  return lines.length > 0 && lines.every((line) => IMPORT_LINE.test(line));
 }
+
+const IMPORT_LINE = /^(import\s+[\w.]|from\s+[\w.]+\s+import\s)/;
 
 /**
  * The line of a cell where an import that a fix adds goes: after the lines that must stay first,
@@ -182,8 +185,8 @@ export function importLineOfCell(source: string): number {
 }
 
 /**
- * A fix's edits (joined-text coordinates) with its imports moved into the one cell its other
- * edits change, at `importLineOfCell`; null when it changes more than one cell.
+ * A fix's edits (joined-text coordinates) with the imports it adds moved into the one cell its
+ * other edits change, at `importLineOfCell`; null when it changes more than one cell.
  */
 export function confineImports(
   edits: TextEdit[],
@@ -192,7 +195,7 @@ export function confineImports(
 ): TextEdit[] | null {
   const cells = new Set<number>();
   for (const edit of edits) {
-    if (isLineInsertion(edit)) continue;
+    if (isImportInsertion(edit)) continue;
     const mapped = joined.toCell(edit.range);
     if (!mapped) return null;
     cells.add(mapped.cell);
@@ -207,7 +210,7 @@ export function confineImports(
       : joined.fromCell(cell, { line: importLineOfCell(source), character: 0 });
   if (!at) return null;
   return edits.map((edit) =>
-    isLineInsertion(edit) ? { range: { start: at, end: at }, newText: edit.newText } : edit,
+    isImportInsertion(edit) ? { range: { start: at, end: at }, newText: edit.newText } : edit,
   );
 }
 

@@ -36,7 +36,7 @@ export const largeInitStd: Rule = {
     severity: 'information',
     dialects: ['python', 'ts'],
     fixSafety: 'none',
-    triggers: /normal/i,
+    triggers: /normal|randn/i,
     summary: 'Weights are initialised from a normal distribution with a fixed std of 0.5 or more.',
     explanation:
       'A layer with n inputs scales its activations by about std * sqrt(n): with std 1 and 512 ' +

@@ -139,6 +139,50 @@ describe('notebooks', () => {
     }
   });
 
+  test('a line a fix inserts among the code (a clip before the step) stays where it belongs', () => {
+    const cell = (source: string[]) => ({
+      cell_type: 'code',
+      execution_count: null,
+      metadata: {},
+      outputs: [],
+      source,
+    });
+    const notebook = {
+      cells: [
+        cell([
+          'import torch\n',
+          'model = torch.nn.Linear(2, 1)\n',
+          'opt = torch.optim.SGD(model.parameters(), lr=0.1)\n',
+          'data = [torch.randn(4, 2)]\n',
+        ]),
+        cell([
+          'for x in data:\n',
+          '    loss = model(x).sum()\n',
+          '    loss.backward()\n',
+          '    opt.step()\n',
+          '    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)\n',
+        ]),
+      ],
+      metadata: { language_info: { name: 'python' } },
+      nbformat: 4,
+      nbformat_minor: 5,
+    };
+    const root = makeProject({ 'clip.ipynb': JSON.stringify(notebook, null, 1) });
+    try {
+      runCli(['check', '--fix', '--select', 'NG802'], root);
+      const after = JSON.parse(fs.readFileSync(path.join(root, 'clip.ipynb'), 'utf8'));
+      assert.deepEqual(after.cells[1].source, [
+        'for x in data:\n',
+        '    loss = model(x).sum()\n',
+        '    loss.backward()\n',
+        '    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)\n',
+        '    opt.step()\n',
+      ]);
+    } finally {
+      removeProject(root);
+    }
+  });
+
   test('--diff on a notebook writes nothing', () => {
     const root = makeProject({ 'scores.ipynb': NOTEBOOK });
     try {

@@ -274,6 +274,41 @@ describe('notebook cells', () => {
   });
 });
 
+describe('notebook cells: lines a fix inserts among the code', () => {
+  test('a clip inserted before the step stays there; only imports move to the top', () => {
+    const cells = [
+      { uri: 'cell:0', version: 1, index: 0, text: 'import torch\n' },
+      {
+        uri: 'cell:1',
+        version: 1,
+        index: 1,
+        text: [
+          'for x in data:',
+          '    loss = model(x).sum()',
+          '    loss.backward()',
+          '    opt.step()',
+          '    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)',
+          '',
+        ].join('\n'),
+      },
+    ];
+    const joined = joinNotebook(cells);
+    const findings = analyzeText(joined.text, 'python', { rules: allRules }).findings;
+    const clip = findingsOfCell(findings, joined, 1, cells[1].text).find(
+      (finding) => finding.code === 'NG802',
+    );
+    assert.ok(clip && clip.fixes.length > 0);
+    const fixed = applyEdits(cells[1].text, clip.fixes[0].edits).split('\n');
+    assert.deepEqual(fixed.slice(0, 5), [
+      'for x in data:',
+      '    loss = model(x).sum()',
+      '    loss.backward()',
+      '    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)',
+      '    opt.step()',
+    ]);
+  });
+});
+
 describe('reading files for the scan', () => {
   test('too large, binary, non-UTF-8 and vanished files are skipped with a reason', async () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'nanguard-read-'));
