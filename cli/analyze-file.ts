@@ -293,7 +293,7 @@ function analyzeNotebook(source: SourceText, settings: ScanSettings, result: Fil
     return;
   }
   const initial = { cells: notebook.cells, joined: joinCells(notebook.cells) };
-  if (initial.joined.text.length > MAX_FILE_BYTES) {
+  if (Buffer.byteLength(initial.joined.text, 'utf8') > MAX_FILE_BYTES) {
     result.notes.push({ kind: 'skipped', message: t('skipped: more than 5 MB of code') });
     return;
   }
