@@ -60,6 +60,22 @@ const NOTEBOOK = `{
 }
 `;
 
+/** A Python notebook of code cells with the given source lines, as JSON would hold it. */
+function notebookOf(cells: string[][]): object {
+  return {
+    cells: cells.map((source) => ({
+      cell_type: 'code',
+      execution_count: null,
+      metadata: {},
+      outputs: [],
+      source,
+    })),
+    metadata: { language_info: { name: 'python' } },
+    nbformat: 4,
+    nbformat_minor: 5,
+  };
+}
+
 /** Everything outside the cells' source lists, which --fix must leave byte for byte. */
 function outsideSources(text: string): string {
   return text.replace(/"source": \[[\s\S]*?\n {3}\]/g, '"source": <replaced>');
@@ -110,23 +126,11 @@ describe('notebooks', () => {
   });
 
   test('an added import goes into the fixed cell, after its shell commands, not an earlier cell', () => {
-    const cell = (source: string[]) => ({
-      cell_type: 'code',
-      execution_count: null,
-      metadata: {},
-      outputs: [],
-      source,
-    });
-    const notebook = {
-      cells: [
-        cell(['import numpy as np\n']),
-        cell(['!pip install \\\n', '    scipy\n']),
-        cell(['logits = np.array([120.0, 80.0])\n', 'p = np.exp(logits) / np.sum(np.exp(logits))']),
-      ],
-      metadata: { language_info: { name: 'python' } },
-      nbformat: 4,
-      nbformat_minor: 5,
-    };
+    const notebook = notebookOf([
+      ['import numpy as np\n'],
+      ['!pip install \\\n', '    scipy\n'],
+      ['logits = np.array([120.0, 80.0])\n', 'p = np.exp(logits) / np.sum(np.exp(logits))'],
+    ]);
     const root = makeProject({ 'install.ipynb': JSON.stringify(notebook, null, 1) });
     try {
       assert.equal(runCli(['check', '--fix'], root).status, 0);
@@ -140,33 +144,21 @@ describe('notebooks', () => {
   });
 
   test('a line a fix inserts among the code (a clip before the step) stays where it belongs', () => {
-    const cell = (source: string[]) => ({
-      cell_type: 'code',
-      execution_count: null,
-      metadata: {},
-      outputs: [],
-      source,
-    });
-    const notebook = {
-      cells: [
-        cell([
-          'import torch\n',
-          'model = torch.nn.Linear(2, 1)\n',
-          'opt = torch.optim.SGD(model.parameters(), lr=0.1)\n',
-          'data = [torch.randn(4, 2)]\n',
-        ]),
-        cell([
-          'for x in data:\n',
-          '    loss = model(x).sum()\n',
-          '    loss.backward()\n',
-          '    opt.step()\n',
-          '    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)\n',
-        ]),
+    const notebook = notebookOf([
+      [
+        'import torch\n',
+        'model = torch.nn.Linear(2, 1)\n',
+        'opt = torch.optim.SGD(model.parameters(), lr=0.1)\n',
+        'data = [torch.randn(4, 2)]\n',
       ],
-      metadata: { language_info: { name: 'python' } },
-      nbformat: 4,
-      nbformat_minor: 5,
-    };
+      [
+        'for x in data:\n',
+        '    loss = model(x).sum()\n',
+        '    loss.backward()\n',
+        '    opt.step()\n',
+        '    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)\n',
+      ],
+    ]);
     const root = makeProject({ 'clip.ipynb': JSON.stringify(notebook, null, 1) });
     try {
       runCli(['check', '--fix', '--select', 'NG802'], root);
