@@ -80,8 +80,8 @@ export class Workbench {
     await this.page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
   }
 
-  /** Opens a workspace file through Quick Open and waits for its tab to be active. */
-  async openFile(relativePath: string): Promise<void> {
+  /** Picks a workspace file in Quick Open (Ctrl+P) and waits for its tab to be active. */
+  private async quickOpen(relativePath: string): Promise<void> {
     const name = path.basename(relativePath);
     await this.page.keyboard.press('Control+P');
     const input = this.page.locator('.quick-input-widget input');
@@ -91,6 +91,11 @@ export class Workbench {
     await row.waitFor({ state: 'visible' });
     await row.click();
     await this.page.locator('.tab.active', { hasText: name }).waitFor();
+  }
+
+  /** Opens a workspace file through Quick Open and waits for its tab to be active. */
+  async openFile(relativePath: string): Promise<void> {
+    await this.quickOpen(relativePath);
     await this.activeEditor().locator('.view-lines').waitFor();
     await this.focusEditor();
   }
@@ -137,15 +142,7 @@ export class Workbench {
    * `cellCount` cells, the code cells with their editors.
    */
   async openNotebook(relativePath: string, cellCount: number): Promise<void> {
-    const name = path.basename(relativePath);
-    await this.page.keyboard.press('Control+P');
-    const input = this.page.locator('.quick-input-widget input');
-    await input.waitFor({ state: 'visible' });
-    await input.fill(relativePath);
-    const row = this.page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first();
-    await row.waitFor({ state: 'visible' });
-    await row.click();
-    await this.page.locator('.tab.active', { hasText: name }).waitFor();
+    await this.quickOpen(relativePath);
     await this.notebookCell(cellCount - 1).waitFor({ timeout: LONG_WAIT_MS });
     await poll(`the notebook to show ${cellCount} cells`, async () => {
       const cells = await this.notebookCells().count();
