@@ -39,8 +39,10 @@ export const discardedClamp: Rule = {
     const { model } = context;
     return {
       expressionStatement(node) {
-        const expression = node.namedChildren[0];
-        if (!expression || node.namedChildren.length !== 1) return;
+        // Asked one by one: building the list of children costs more, for every statement.
+        if (node.namedChildCount !== 1) return;
+        const expression = node.firstNamedChild;
+        if (!expression) return;
         const bound = model.operation(expression);
         if (!bound || !bound.input || !isPureBound(model, bound)) return;
         const later = nextUse(model, node, bound.input);

@@ -5,7 +5,7 @@
 import type { Language, Node, Tree } from 'web-tree-sitter';
 import { DECLARING_TYPES, Model } from './model';
 import { parse } from './parser';
-import { collectSuppressions, isSuppressed } from './suppression';
+import { collectSuppressions, isSuppressed, mayHoldSuppressions } from './suppression';
 import { dialectOf, eventOf, eventTypes, typeOf, withNodeCache } from './syntax';
 import type {
   Finding,
@@ -218,7 +218,9 @@ function walk(
 ): { events: [Node, NodeEvent][]; comments: Node[] } {
   const events: [Node, NodeEvent][] = [];
   const comments: Node[] = [];
-  const wanted = new Set<string>(['comment', ...DECLARING_TYPES[model.dialect]]);
+  const wanted = new Set<string>(DECLARING_TYPES[model.dialect]);
+  // Comments matter only as suppressions, and most files have none to collect.
+  if (mayHoldSuppressions(model.text)) wanted.add('comment');
   for (const type of eventTypes(model.dialect, subscribed)) wanted.add(type);
 
   const ambiguous = keywordTwins(tree.language);

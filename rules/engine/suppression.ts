@@ -17,6 +17,11 @@ const LINE_PATTERN =
 const FILE_PATTERN =
   /nanguard:\s*noqa(?:\s*\[([^\]]*)\]|:\s*([A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?/i;
 
+/** False when no comment of the text can suppress anything: both forms name `nanguard` or `noqa`. */
+export function mayHoldSuppressions(text: string): boolean {
+  return /nanguard|noqa/i.test(text);
+}
+
 function parseCodes(list: string | undefined): string[] {
   if (!list) return [];
   return list

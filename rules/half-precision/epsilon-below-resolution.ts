@@ -19,7 +19,7 @@ import type { Node } from 'web-tree-sitter';
 import { t } from '../engine/l10n';
 import type { Library, Model } from '../engine/model';
 import { calleeLastName, callParts, memberParts, numberValue, unwrap } from '../engine/syntax';
-import type { Fix, Rule, TextEdit } from '../engine/types';
+import type { Fix, Rule, TextEdit, Visitor } from '../engine/types';
 import { autocastPrecision, dtypePrecision, enclosingAutocast } from './dtypes';
 
 /** Below 2^-25, `1 - eps` rounds to 1.0 in float32. */
@@ -52,6 +52,7 @@ const RELEVANT_CALLS = new Set([
 
 /** Attribute names that can say the file computes in float16 or float32. */
 const DTYPE_ATTRIBUTES = new Set(['float16', 'half', 'float32']);
+const DTYPE_WORDS = /float16|half|float32/;
 
 type Hazard = 'one-minus' | 'fp16-floor' | 'tfjs-floor';
 
@@ -95,7 +96,7 @@ export const epsilonBelowResolution: Rule = {
      * float32 test elsewhere in the same file says nothing about this function's arithmetic.
      */
     const lowPrecisionNumpyScopes = new Set<number>();
-    return {
+    const visitor: Visitor = {
       binary: (node) => inspectArithmetic(node),
       call: (node) => {
         const name = calleeLastName(node);
@@ -126,6 +127,10 @@ export const epsilonBelowResolution: Rule = {
         }
       },
     };
+    // Only a dtype attribute counts, and a file that never spells one has none. Most files do
+    // not, and then no attribute access (the commonest node the rule would see) is collected.
+    if (!DTYPE_WORDS.test(model.text)) delete visitor.memberAccess;
+    return visitor;
 
     function noteHalf(node: Node): void {
       halfScopes.add(enclosingFunction(node).id);
