@@ -18,6 +18,7 @@ const entryPoints = {
   server: 'server/server.ts',
   cli: 'cli/main.ts',
   worker: 'cli/worker.ts',
+  scanWorker: 'server/scanWorker.ts',
 };
 
 const wasmFiles = [

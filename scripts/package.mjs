@@ -30,7 +30,7 @@ run('bash', [path.join(root, 'scripts/e2e/setup.sh'), 'package']);
 if (!process.argv.includes('--no-build'))
   run(process.execPath, [path.join(root, 'scripts/build.mjs')]);
 
-for (const bundle of ['dist/client.js', 'dist/server.js']) {
+for (const bundle of ['dist/client.js', 'dist/server.js', 'dist/scanWorker.js']) {
   if (!fs.existsSync(path.join(root, bundle))) {
     throw new Error(`${bundle} is missing after the build; the extension cannot be packaged.`);
   }

@@ -16,7 +16,7 @@ import { fixAll, minimalEdit } from '../../server/fixAll';
 import { Logger } from '../../server/logger';
 import { findingsOfCell, joinNotebook } from '../../server/notebooks';
 import { DEFAULT_SETTINGS } from '../../server/protocol';
-import { readSourceFile } from '../../server/scan';
+import { readSourceFile } from '../../server/scanFile';
 import { normaliseSettings, policyFor } from '../../server/settings';
 import { ignoreFileEdit, ignoreLineEdit } from '../../server/suppressionEdits';
 import { applyEdits, SOFTMAX, SOFTMAX_FIXED } from './support/documents';
