@@ -14,6 +14,7 @@ import {
 } from 'vscode-languageserver';
 import { t } from '../rules/engine/l10n';
 import { dialectOf } from '../rules/engine/syntax';
+import { ruleByCode } from '../rules';
 import type { Finding } from '../rules/engine/types';
 import { isOwnDiagnostic } from './diagnostics';
 import { fixAll, fixForAll, minimalEdit } from './fixAll';
@@ -157,16 +158,26 @@ function fixAllAction(session: Session, uri: string, version: number): CodeActio
   const action: CodeAction = { title: t('Fix all NaN Guard problems'), kind: FIX_ALL_KIND };
   // The rounds of re-analysis cost more than a code action may take, so a client that resolves
   // actions gets the edit only when it applies the action. Whether to offer it at all is judged
-  // from the latest analysis, even of an older version.
+  // from the latest analysis, even of an older version: there, whose fixes are no longer built,
+  // from whether the rules found offer fixes of the allowed kind.
   if (session.client.codeActionResolve) {
     const latest = session.linter.cached(uri) ?? session.linter.current(uri);
-    if (!latest?.findings.some((finding) => fixForAll(finding, includeUnsafe))) return null;
+    const offered = (finding: Finding) =>
+      latest?.version === version
+        ? fixForAll(finding, includeUnsafe) !== undefined
+        : mayOfferFix(finding.code, includeUnsafe);
+    if (!latest?.findings.some(offered)) return null;
     const data: FixAllData = { fixAll: { uri, version } };
     return { ...action, data };
   }
   const target = session.linter.current(uri);
   const edit = target ? fixAllEdit(session, target) : null;
   return edit ? { ...action, edit } : null;
+}
+
+function mayOfferFix(code: string, includeUnsafe: boolean): boolean {
+  const safety = ruleByCode(code)?.meta.fixSafety ?? 'none';
+  return safety === 'safe' || (includeUnsafe && safety === 'unsafe');
 }
 
 /** Fills in the edit of a fix-all action, for the version the action was offered on. */

@@ -38,13 +38,8 @@ export function toDiagnostic(
   version: number,
   language: DisplayLanguage,
 ): Diagnostic {
-  const preferred = finding.fixes[0];
-  const data: DiagnosticData = {
-    version,
-    name: finding.name,
-    fixable: preferred !== undefined,
-    safeFix: preferred?.safe ?? false,
-  };
+  // No word on fixes: they are built only when a code action asks for them.
+  const data: DiagnosticData = { version, name: finding.name };
   const related: DiagnosticRelatedInformation[] = finding.related.map((location) => ({
     location: { uri, range: location.range },
     message: location.message,

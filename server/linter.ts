@@ -113,15 +113,28 @@ export class Linter {
 
   private documentTarget(document: OpenDocument, language: LanguageId): LintTarget {
     const filePath = filePathOf(document.uri);
+    const { version } = document;
     const run = (text: string, tree?: Tree) =>
       analyse(
-        { filePath, label: document.uri, text, language, tree },
+        {
+          filePath,
+          label: document.uri,
+          text,
+          language,
+          tree,
+          // Most findings are never fixed: the fixes of this version are built when a code
+          // action first asks, from the document's tree, which stays as it is until the next
+          // change. Fixes first asked for after that are empty, as a stale version gets none.
+          withFixes: tree
+            ? { readable: () => document.version === version && document.hasTree }
+            : true,
+        },
         this.state.settings(),
         this.state.log,
       ).findings;
     return {
       uri: document.uri,
-      version: document.version,
+      version,
       text: document.text,
       language,
       findings: run(document.text, document.currentTree()),

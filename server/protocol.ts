@@ -40,9 +40,6 @@ export interface DiagnosticData {
   version: number;
   /** The rule's kebab-case name, such as `naive-softmax`. */
   name: string;
-  /** Whether the finding has a fix, and whether its preferred fix is safe. */
-  fixable: boolean;
-  safeFix: boolean;
 }
 
 export type SeveritySetting = 'error' | 'warning' | 'information' | 'hint';
