@@ -17,7 +17,7 @@ import { dialectOf } from '../rules/engine/syntax';
 import { ruleByCode } from '../rules';
 import type { Finding } from '../rules/engine/types';
 import { isOwnDiagnostic } from './diagnostics';
-import { fixAll, fixForAll, minimalEdit } from './fixAll';
+import { fixAll, minimalEdit } from './fixAll';
 import type { LintTarget } from './linter';
 import { FIX_ALL_KIND } from './protocol';
 import { sameRange } from './ranges';
@@ -61,9 +61,11 @@ function quickFixes(session: Session, target: LintTarget, diagnostics: Diagnosti
   const ignores: CodeAction[] = [];
   const offeredIgnores = new Set<string>();
   const dialect = dialectOf(target.language);
+  const asked = new Set(diagnostics.map((diagnostic) => String(diagnostic.code)));
+  const withFixes = target.withFixes(asked);
 
   for (const diagnostic of diagnostics) {
-    const finding = findingOf(target, diagnostic);
+    const finding = findingOf(target, withFixes, diagnostic);
     if (!finding) continue;
     const { code } = finding;
 
@@ -114,7 +116,7 @@ function projectIgnores(target: LintTarget, diagnostics: Diagnostic[]): CodeActi
   const actions: CodeAction[] = [];
   const codes = new Set<string>();
   for (const diagnostic of diagnostics) {
-    const code = findingOf(target, diagnostic)?.code;
+    const code = findingOf(target, target.findings, diagnostic)?.code;
     if (!code || codes.has(code)) continue;
     codes.add(code);
     const edit = projectIgnoreEdit(filePath, code);
@@ -141,9 +143,13 @@ function projectIgnores(target: LintTarget, diagnostics: Diagnostic[]): CodeActi
  * The finding behind a diagnostic, if the diagnostic was computed for the version the target
  * holds; a diagnostic of an older version gets no action (a newer one is on its way).
  */
-function findingOf(target: LintTarget, diagnostic: Diagnostic): Finding | undefined {
+function findingOf(
+  target: LintTarget,
+  findings: Finding[],
+  diagnostic: Diagnostic,
+): Finding | undefined {
   if (!isOwnDiagnostic(diagnostic) || diagnostic.data.version !== target.version) return undefined;
-  return target.findings.find(
+  return findings.find(
     (finding) => finding.code === diagnostic.code && sameRange(finding.range, diagnostic.range),
   );
 }
@@ -154,19 +160,15 @@ interface FixAllData {
 }
 
 function fixAllAction(session: Session, uri: string, version: number): CodeAction | null {
-  const includeUnsafe = session.settings.nanguard.fixAll.unsafe;
   const action: CodeAction = { title: t('Fix all NaN Guard problems'), kind: FIX_ALL_KIND };
   // The rounds of re-analysis cost more than a code action may take, so a client that resolves
   // actions gets the edit only when it applies the action. Whether to offer it at all is judged
-  // from the latest analysis, even of an older version: there, whose fixes are no longer built,
-  // from whether the rules found offer fixes of the allowed kind.
+  // from the latest analysis, even of an older version, by whether a rule found offers fixes:
+  // which of them apply is known only once they are built, and an action that resolves to no
+  // edit does nothing.
   if (session.client.codeActionResolve) {
     const latest = session.linter.cached(uri) ?? session.linter.current(uri);
-    const offered = (finding: Finding) =>
-      latest?.version === version
-        ? fixForAll(finding, includeUnsafe) !== undefined
-        : mayOfferFix(finding.code, includeUnsafe);
-    if (!latest?.findings.some(offered)) return null;
+    if (!latest?.findings.some((finding) => offersFixes(finding.code))) return null;
     const data: FixAllData = { fixAll: { uri, version } };
     return { ...action, data };
   }
@@ -175,9 +177,8 @@ function fixAllAction(session: Session, uri: string, version: number): CodeActio
   return edit ? { ...action, edit } : null;
 }
 
-function mayOfferFix(code: string, includeUnsafe: boolean): boolean {
-  const safety = ruleByCode(code)?.meta.fixSafety ?? 'none';
-  return safety === 'safe' || (includeUnsafe && safety === 'unsafe');
+function offersFixes(code: string): boolean {
+  return (ruleByCode(code)?.meta.fixSafety ?? 'none') !== 'none';
 }
 
 /** Fills in the edit of a fix-all action, for the version the action was offered on. */
@@ -192,7 +193,7 @@ export function resolveCodeAction(session: Session, action: CodeAction): CodeAct
 
 function fixAllEdit(session: Session, target: LintTarget): WorkspaceEdit | null {
   const includeUnsafe = session.settings.nanguard.fixAll.unsafe;
-  const result = fixAll(target.text, target.findings, target.reanalyse, includeUnsafe);
+  const result = fixAll(target.text, target.withFixes(), target.reanalyse, includeUnsafe);
   const edit = minimalEdit(target.text, result.text);
   return edit ? versionedEdit(target, [edit]) : null;
 }

@@ -22,7 +22,14 @@ export interface LintTarget {
   version: number;
   text: string;
   language: LanguageId;
+  /** The findings as published. Those of a text document carry no fixes: see `withFixes`. */
   findings: Finding[];
+  /**
+   * The findings of these codes (default: every code) with their fixes, for this version; empty
+   * once the document has changed. Most findings are never fixed, so a text document's fixes
+   * are built only when a code action asks, by analysing its tree again for those rules alone.
+   */
+  withFixes(codes?: ReadonlySet<string>): Finding[];
   /** The findings this document would have with `text` instead (the rounds of fix-all). */
   reanalyse(text: string): Finding[];
 }
@@ -92,12 +99,16 @@ export class Linter {
 
     const { joined, findings } = analyseJoined();
     const targets = cells.map((cell) => {
+      // A notebook's cells are analysed together, so each cell's fixes are built at once.
+      const cellFindings = findingsOfCell(findings, joined, cell.index, cell.text);
       const target: LintTarget = {
         uri: cell.uri,
         version: cell.version,
         text: cell.text,
         language: 'python',
-        findings: findingsOfCell(findings, joined, cell.index, cell.text),
+        findings: cellFindings,
+        withFixes: (codes) =>
+          codes ? cellFindings.filter((finding) => codes.has(finding.code)) : cellFindings,
         reanalyse: (text) => reanalyseCell(cell, text, analyseJoined),
       };
       this.results.set(cell.uri, target);
@@ -113,33 +124,48 @@ export class Linter {
 
   private documentTarget(document: OpenDocument, language: LanguageId): LintTarget {
     const filePath = filePathOf(document.uri);
-    const { version } = document;
-    const run = (text: string, tree?: Tree) =>
+    const { uri, version, text } = document;
+    const run = (
+      source: string,
+      options: { tree?: Tree; withFixes: boolean; codes?: ReadonlySet<string> },
+    ) =>
       analyse(
-        {
-          filePath,
-          label: document.uri,
-          text,
-          language,
-          tree,
-          // Most findings are never fixed: the fixes of this version are built when a code
-          // action first asks, from the document's tree, which stays as it is until the next
-          // change. Fixes first asked for after that are empty, as a stale version gets none.
-          withFixes: tree
-            ? { readable: () => document.version === version && document.hasTree }
-            : true,
-        },
+        { filePath, label: uri, text: source, language, ...options },
         this.state.settings(),
         this.state.log,
       ).findings;
+    const findings = run(text, { tree: document.currentTree(), withFixes: false });
+    // The fixes of each code, once asked for at this version.
+    const fixed = new Map<string, Finding[]>();
     return {
-      uri: document.uri,
+      uri,
       version,
-      text: document.text,
+      text,
       language,
-      findings: run(document.text, document.currentTree()),
+      findings,
+      withFixes: (codes) => {
+        const current = this.state.documents.get(uri) === document && document.version === version;
+        if (!current) return [];
+        // Only the rules that found something here can have fixes to build.
+        const wanted = [...(codes ?? new Set(findings.map((finding) => finding.code)))];
+        const missing = wanted.filter((code) => !fixed.has(code));
+        if (missing.length > 0) {
+          const found = run(text, {
+            tree: document.currentTree(),
+            withFixes: true,
+            codes: new Set(missing),
+          });
+          for (const code of missing) {
+            fixed.set(
+              code,
+              found.filter((finding) => finding.code === code),
+            );
+          }
+        }
+        return sortByPosition(wanted.flatMap((code) => fixed.get(code) ?? []));
+      },
       // Fix-all rounds parse their own text; the document's tree stays with its version.
-      reanalyse: (text) => run(text),
+      reanalyse: (source) => run(source, { withFixes: true }),
     };
   }
 
@@ -176,4 +202,13 @@ function reanalyseCell(
 ): Finding[] {
   const { joined, findings } = analyseJoined({ index: cell.index, text });
   return findingsOfCell(findings, joined, cell.index, text);
+}
+
+function sortByPosition(findings: Finding[]): Finding[] {
+  return findings.sort(
+    (a, b) =>
+      a.range.start.line - b.range.start.line ||
+      a.range.start.character - b.range.start.character ||
+      a.code.localeCompare(b.code),
+  );
 }

@@ -69,16 +69,27 @@ interface Pending {
 
 /** One live thread; `run` sends a file and waits for its answer or the thread's end. */
 class ScanThread {
-  private readonly worker: Worker;
+  private readonly worker: Worker | null;
   private readonly ready: Promise<boolean>;
   private pending: Pending | null = null;
   private nextId = 0;
   private ended: string | null = null;
 
   constructor(script: string, data: ScanThreadData, limits: ResourceLimits, log: Logger) {
-    this.worker = new Worker(script, { workerData: data, resourceLimits: limits });
+    let worker: Worker | null = null;
+    try {
+      worker = new Worker(script, { workerData: data, resourceLimits: limits });
+    } catch (error) {
+      // No thread to be had (a process or thread limit): said at once, not as an event.
+      this.ended = describe(error as Error);
+    }
+    this.worker = worker;
     this.ready = new Promise((resolve) => {
-      this.worker.on('message', (message: ScanThreadMessage) => {
+      if (!worker) {
+        resolve(false);
+        return;
+      }
+      worker.on('message', (message: ScanThreadMessage) => {
         if ('ready' in message) resolve(true);
         else if ('log' in message) log[message.log](message.message);
         else if (this.pending?.id === message.id) this.settle(message.outcome);
@@ -88,8 +99,8 @@ class ScanThread {
         resolve(false);
         this.settle(null);
       };
-      this.worker.on('error', (error) => end(describe(error)));
-      this.worker.on('exit', (code) => end(t('the scan thread stopped (exit code {0})', code)));
+      worker.on('error', (error) => end(describe(error)));
+      worker.on('exit', (code) => end(t('the scan thread stopped (exit code {0})', code)));
     });
   }
 
@@ -104,7 +115,7 @@ class ScanThread {
     return new Promise((resolve) => {
       this.pending = { id: this.nextId++, resolve };
       const request: ScanThreadRequest = { id: this.pending.id, path: filePath };
-      this.worker.postMessage(request);
+      this.worker?.postMessage(request);
     });
   }
 
@@ -114,7 +125,7 @@ class ScanThread {
 
   async stop(): Promise<void> {
     this.ended ??= 'stopped';
-    await this.worker.terminate();
+    await this.worker?.terminate();
   }
 
   private settle(outcome: FileOutcome | null): void {

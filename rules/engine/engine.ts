@@ -26,18 +26,7 @@ export interface AnalyzeOptions {
   /** The severity to report a rule with; default: the rule's own. */
   severityOf?: (rule: Rule) => Severity;
   /** Build the fixes of each finding (default true). Plain reporting can skip the work. */
-  withFixes?: boolean | LazyFixes;
-}
-
-/**
- * Fixes built when a finding's `fixes` are first read, from the tree of the analysis: most
- * findings an editor shows are never fixed. The caller keeps that tree alive and unedited while
- * `readable()` is true; fixes first read after that are empty. Only `analyzeTree` can be lazy.
- */
-export interface LazyFixes {
-  readable(): boolean;
-  /** A rule that throws while building a fix, after the analysis has been returned. */
-  failed(failure: RuleFailure): void;
+  withFixes?: boolean;
 }
 
 export interface RuleFailure {
@@ -65,9 +54,7 @@ interface ActiveRule {
 export function analyzeText(text: string, language: LanguageId, options: AnalyzeOptions): Analysis {
   const tree = parse(text, language);
   try {
-    // The tree is gone when this returns, so fixes cannot wait to be read.
-    const withFixes = typeof options.withFixes === 'object' ? true : options.withFixes;
-    return analyzeTree(tree, text, language, { ...options, withFixes });
+    return analyzeTree(tree, text, language, options);
   } finally {
     tree.delete();
   }
@@ -133,10 +120,11 @@ function analyzeWithCache(
   const suppressions = collectSuppressions(comments);
   const findings: Finding[] = [];
   let suppressed = 0;
+  const withFixes = options.withFixes ?? true;
   for (const entry of active) {
     const severity = options.severityOf?.(entry.rule) ?? entry.rule.meta.severity;
     for (const report of entry.reports) {
-      const finding = toFinding(model, entry.rule, severity, report, options, failures);
+      const finding = toFinding(model, entry.rule, severity, report, withFixes, failures);
       if (isSuppressed(suppressions, finding.code, finding.range.start.line)) suppressed++;
       else findings.push(finding);
     }
@@ -284,20 +272,18 @@ function toFinding(
   rule: Rule,
   severity: Severity,
   report: Report,
-  options: AnalyzeOptions,
+  withFixes: boolean,
   failures: RuleFailure[],
 ): Finding {
-  const withFixes = options.withFixes ?? true;
-  const build = (fail: (failure: RuleFailure) => void): Fix[] => {
-    if (!report.fixes) return [];
+  let fixes: Fix[] = [];
+  if (withFixes && report.fixes) {
     try {
-      return report.fixes();
+      fixes = report.fixes();
     } catch (error) {
-      fail({ code: rule.meta.code, error });
-      return [];
+      failures.push({ code: rule.meta.code, error });
     }
-  };
-  const finding: Finding = {
+  }
+  return {
     code: rule.meta.code,
     name: rule.meta.name,
     family: rule.meta.family,
@@ -308,22 +294,8 @@ function toFinding(
       range: model.rangeOf(related.node),
       message: related.message,
     })),
-    fixes: withFixes === true ? build((failure) => failures.push(failure)) : [],
+    fixes,
   };
-  if (typeof withFixes === 'object' && report.fixes) {
-    const lazy = withFixes;
-    let built: Fix[] | null = null;
-    Object.defineProperty(finding, 'fixes', {
-      enumerable: true,
-      get: () => {
-        if (built) return built;
-        if (!lazy.readable()) return [];
-        built = withNodeCache(() => build((failure) => lazy.failed(failure)));
-        return built;
-      },
-    });
-  }
-  return finding;
 }
 
 function sortAndDeduplicate(findings: Finding[]): Finding[] {

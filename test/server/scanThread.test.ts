@@ -89,6 +89,18 @@ describe('the scan thread', () => {
     }
   });
 
+  test('when creating a thread throws, files are analysed on the calling thread', async () => {
+    // Node refuses a bare file name at once, as it refuses a thread over the process limit.
+    const { log, lines } = recordingLogger();
+    const analyser = createFileAnalyser(DATA, log, { script: 'scanWorker.js' });
+    try {
+      assert.deepEqual(codes(await analyser.analyse(softmax)), ['NG101']);
+      assert.ok(lines.some((line) => /scan thread could not start/.test(line)));
+    } finally {
+      await analyser.close();
+    }
+  });
+
   test('when no thread can start, files are analysed on the calling thread', async () => {
     const broken = path.join(root, 'broken-worker.js');
     fs.writeFileSync(broken, 'throw new Error("no threads here");\n');

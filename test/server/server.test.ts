@@ -307,6 +307,48 @@ describe('language server', () => {
   });
 });
 
+describe('language server between an edit and its analysis', () => {
+  let client: LspTestClient;
+  // A quiet period long enough that the test acts before the edited version is analysed.
+  before(async () => {
+    client = await LspTestClient.start({ initializationOptions: { diagnosticDelay: 5000 } });
+  });
+  after(() => client.stop());
+
+  // NG502's preferred fix is unsafe, but this finding has a safe one (torch.linalg.vector_norm).
+  const NORM = [
+    'import torch',
+    '',
+    'def distance(a, b):',
+    '    d = a - b',
+    '    return torch.sqrt((d ** 2).sum(-1))',
+    '',
+  ].join('\n');
+
+  test('fix-all is offered on the older analysis and resolves on the new version', async () => {
+    const uri = 'file:///work/sample/norm.py';
+    const opened = client.nextDiagnostics(uri);
+    await client.open(uri, NORM, 'python', 1);
+    assert.deepEqual(
+      (await opened).diagnostics.map((diagnostic) => diagnostic.code),
+      ['NG502'],
+    );
+    await client.change(uri, 2, [
+      { range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, text: '\n' },
+    ]);
+    const [fixAll] = await client.request<CodeAction[]>('textDocument/codeAction', {
+      textDocument: { uri },
+      range: { start: { line: 5, character: 0 }, end: { line: 5, character: 0 } },
+      context: { diagnostics: [], only: ['source.fixAll'] },
+    });
+    assert.equal(fixAll?.title, 'Fix all NaN Guard problems');
+    const resolved = await client.request<CodeAction>('codeAction/resolve', fixAll);
+    const fixed = applyEdits(`\n${NORM}`, editsOf(resolved, uri, 2));
+    assert.match(fixed, /torch\.linalg\.vector_norm\(d, dim=-1\)/);
+    await client.close(uri);
+  });
+});
+
 describe('language server in Japanese', () => {
   let client: LspTestClient;
   before(async () => {
