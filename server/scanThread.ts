@@ -92,7 +92,10 @@ class ScanThread {
       worker.on('message', (message: ScanThreadMessage) => {
         if ('ready' in message) resolve(true);
         else if ('log' in message) log[message.log](message.message);
-        else if (this.pending?.id === message.id) this.settle(message.outcome);
+        else if ('ruleFailure' in message) {
+          const { code, file, detail } = message.ruleFailure;
+          log.ruleFailure(code, file, detail);
+        } else if (this.pending?.id === message.id) this.settle(message.outcome);
       });
       const end = (reason: string) => {
         this.ended ??= reason;

@@ -22,7 +22,26 @@ export interface ScanThreadRequest {
 }
 
 export type ScanThreadMessage =
-  { ready: true } | { id: number; outcome: FileOutcome } | { log: LogLevel; message: string };
+  | { ready: true }
+  | { id: number; outcome: FileOutcome }
+  | { log: LogLevel; message: string }
+  /** Sent as such so that the server logs each rule and file once, over every scan. */
+  | { ruleFailure: { code: string; file: string; detail: string } };
+
+/** Hands rule failures to the server whole, where the once-per-rule-and-file record lives. */
+class ForwardingLogger extends Logger {
+  constructor(
+    console: RemoteConsole,
+    private readonly send: (message: ScanThreadMessage) => void,
+  ) {
+    super(console);
+  }
+
+  override ruleFailure(code: string, file: string, error: unknown): void {
+    const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    this.send({ ruleFailure: { code, file, detail } });
+  }
+}
 
 async function serve(): Promise<void> {
   const port = parentPort;
@@ -37,7 +56,7 @@ async function serve(): Promise<void> {
     info: forward('info'),
     log: forward('debug'),
   } as unknown as RemoteConsole;
-  const log = new Logger(console);
+  const log = new ForwardingLogger(console, send);
   log.setLevel('debug');
 
   useLanguage(language);

@@ -89,6 +89,35 @@ describe('the scan thread', () => {
     }
   });
 
+  test('a rule failure in the thread is logged once per rule and file, over every scan', async () => {
+    // A stand-in thread whose analysis reports a failing rule for every file.
+    const failing = path.join(root, 'failing-worker.js');
+    fs.writeFileSync(
+      failing,
+      [
+        "const { parentPort } = require('node:worker_threads');",
+        'parentPort.on("message", (request) => {',
+        '  const ruleFailure = { code: "NG101", file: request.path, detail: "Error: boom" };',
+        '  parentPort.postMessage({ ruleFailure });',
+        '  parentPort.postMessage({ id: request.id, outcome: { kind: "analysed", count: 0, findings: [] } });',
+        '});',
+        'parentPort.postMessage({ ready: true });',
+      ].join('\n'),
+    );
+    const { log, lines } = recordingLogger();
+    for (let scan = 0; scan < 2; scan++) {
+      const analyser = createFileAnalyser(DATA, log, { script: failing });
+      try {
+        await analyser.analyse(softmax);
+      } finally {
+        await analyser.close();
+      }
+    }
+    const failures = lines.filter((line) => line.startsWith('Rule NG101 failed'));
+    assert.equal(failures.length, 1);
+    assert.match(failures[0], /softmax\.py; its other findings are kept\.\nError: boom/);
+  });
+
   test('when creating a thread throws, files are analysed on the calling thread', async () => {
     // Node refuses a bare file name at once, as it refuses a thread over the process limit.
     const { log, lines } = recordingLogger();
