@@ -4,7 +4,12 @@
 
 import type { Tree } from 'web-tree-sitter';
 import { allRules } from '../rules';
-import { analyzeText, analyzeTree, type Analysis } from '../rules/engine/engine';
+import {
+  analyzeText,
+  analyzeTree,
+  type Analysis,
+  type AnalyzeOptions,
+} from '../rules/engine/engine';
 import type { LanguageId } from '../rules/engine/types';
 import type { Logger } from './logger';
 import type { NanguardSettings } from './protocol';
@@ -19,9 +24,11 @@ export interface AnalysisRequest {
   language: LanguageId;
   /** A tree of exactly `text`; without one the text is parsed afresh. */
   tree?: Tree | null;
-  withFixes?: boolean;
-  /** Only these rules, when given (and only if the configuration enables them). */
-  codes?: ReadonlySet<string>;
+  /**
+   * Build fixes now (default), never, or when first read while `readable()` holds: only with
+   * `tree`, which the caller keeps alive and unedited meanwhile.
+   */
+  withFixes?: boolean | { readable: () => boolean };
 }
 
 const reportedConfigProblems = new Set<string>();
@@ -32,15 +39,19 @@ export function analyse(
   log: Logger,
 ): Analysis {
   const policy = policyFor(request.filePath, settings);
-  const { codes } = request;
   reportConfigProblems(policy.project.problems, log);
-  const options = {
+  const withFixes = request.withFixes ?? true;
+  const options: AnalyzeOptions = {
     rules: allRules,
-    isEnabled: codes
-      ? (code: string) => codes.has(code) && policy.isEnabled(code)
-      : policy.isEnabled,
+    isEnabled: policy.isEnabled,
     severityOf: policy.severityOf,
-    withFixes: request.withFixes ?? true,
+    withFixes:
+      typeof withFixes === 'object'
+        ? {
+            readable: withFixes.readable,
+            failed: (failure) => log.ruleFailure(failure.code, request.label, failure.error),
+          }
+        : withFixes,
   };
   const analysis = request.tree
     ? analyzeTree(request.tree, request.text, request.language, options)

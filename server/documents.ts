@@ -55,6 +55,11 @@ export class OpenDocument {
     this.dropTree();
   }
 
+  /** False once the document is closed or its text replaced whole: the tree is gone. */
+  get hasTree(): boolean {
+    return this.tree !== null;
+  }
+
   private dropTree(): void {
     this.tree?.delete();
     this.tree = null;

@@ -3,7 +3,6 @@
 // diagnostic came from; a stale entry is recomputed on demand.
 
 import type { NotebookDocuments } from 'vscode-languageserver';
-import type { Tree } from 'web-tree-sitter';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Finding, LanguageId } from '../rules/engine/types';
 import { analyse } from './analysis';
@@ -22,14 +21,19 @@ export interface LintTarget {
   version: number;
   text: string;
   language: LanguageId;
-  /** The findings as published. Those of a text document carry no fixes: see `withFixes`. */
+  /** The findings as published. Read their fixes through `withFixes`. */
   findings: Finding[];
   /**
-   * The findings of these codes (default: every code) with their fixes, for this version; empty
-   * once the document has changed. Most findings are never fixed, so a text document's fixes
-   * are built only when a code action asks, by analysing its tree again for those rules alone.
+   * The findings of these codes (default: every code), whose fixes can be read, for this
+   * version; empty once the document has changed. A text document's fixes are built when first
+   * read: most findings are never fixed.
    */
   withFixes(codes?: ReadonlySet<string>): Finding[];
+  /**
+   * Builds the fixes not read yet, while the version is current, so that the findings stop
+   * holding on to the analysis they came from. For when the server has nothing else to do.
+   */
+  settle(): void;
   /** The findings this document would have with `text` instead (the rounds of fix-all). */
   reanalyse(text: string): Finding[];
 }
@@ -109,6 +113,7 @@ export class Linter {
         findings: cellFindings,
         withFixes: (codes) =>
           codes ? cellFindings.filter((finding) => codes.has(finding.code)) : cellFindings,
+        settle: () => {},
         reanalyse: (text) => reanalyseCell(cell, text, analyseJoined),
       };
       this.results.set(cell.uri, target);
@@ -125,18 +130,22 @@ export class Linter {
   private documentTarget(document: OpenDocument, language: LanguageId): LintTarget {
     const filePath = filePathOf(document.uri);
     const { uri, version, text } = document;
-    const run = (
-      source: string,
-      options: { tree?: Tree; withFixes: boolean; codes?: ReadonlySet<string> },
-    ) =>
-      analyse(
-        { filePath, label: uri, text: source, language, ...options },
-        this.state.settings(),
-        this.state.log,
-      ).findings;
-    const findings = run(text, { tree: document.currentTree(), withFixes: false });
-    // The fixes of each code, once asked for at this version.
-    const fixed = new Map<string, Finding[]>();
+    // The fixes of this version are built from the document's tree, which stays as it is until
+    // the next change; fixes first asked for after that are empty, as a stale version gets none.
+    const current = () =>
+      this.state.documents.get(uri) === document && document.version === version;
+    const findings = analyse(
+      {
+        filePath,
+        label: uri,
+        text,
+        language,
+        tree: document.currentTree(),
+        withFixes: { readable: () => current() && document.hasTree },
+      },
+      this.state.settings(),
+      this.state.log,
+    ).findings;
     return {
       uri,
       version,
@@ -144,28 +153,19 @@ export class Linter {
       language,
       findings,
       withFixes: (codes) => {
-        const current = this.state.documents.get(uri) === document && document.version === version;
-        if (!current) return [];
-        // Only the rules that found something here can have fixes to build.
-        const wanted = [...(codes ?? new Set(findings.map((finding) => finding.code)))];
-        const missing = wanted.filter((code) => !fixed.has(code));
-        if (missing.length > 0) {
-          const found = run(text, {
-            tree: document.currentTree(),
-            withFixes: true,
-            codes: new Set(missing),
-          });
-          for (const code of missing) {
-            fixed.set(
-              code,
-              found.filter((finding) => finding.code === code),
-            );
-          }
-        }
-        return sortByPosition(wanted.flatMap((code) => fixed.get(code) ?? []));
+        if (!current()) return [];
+        return codes ? findings.filter((finding) => codes.has(finding.code)) : findings;
+      },
+      settle: () => {
+        if (current()) for (const finding of findings) void finding.fixes;
       },
       // Fix-all rounds parse their own text; the document's tree stays with its version.
-      reanalyse: (source) => run(source, { withFixes: true }),
+      reanalyse: (source) =>
+        analyse(
+          { filePath, label: uri, text: source, language },
+          this.state.settings(),
+          this.state.log,
+        ).findings,
     };
   }
 
@@ -202,13 +202,4 @@ function reanalyseCell(
 ): Finding[] {
   const { joined, findings } = analyseJoined({ index: cell.index, text });
   return findingsOfCell(findings, joined, cell.index, text);
-}
-
-function sortByPosition(findings: Finding[]): Finding[] {
-  return findings.sort(
-    (a, b) =>
-      a.range.start.line - b.range.start.line ||
-      a.range.start.character - b.range.start.character ||
-      a.code.localeCompare(b.code),
-  );
 }

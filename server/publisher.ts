@@ -1,13 +1,21 @@
 // Publishing diagnostics. A change schedules the analysis of that document alone after a quiet
 // period; opening a document analyses it at once. Settings or configuration changes re-publish
-// every open document and notebook.
+// every open document and notebook. Once a published document has stayed unchanged a while, the
+// fixes of its findings are built, so that code actions find them ready.
 
 import { Debouncer, toDiagnostic } from './diagnostics';
 import type { LintTarget } from './linter';
 import type { Session } from './session';
 
+/**
+ * How long a published document must stay unchanged before the fixes of its findings are built
+ * (see `LintTarget.settle`): typing goes on without that work, a pause pays for it once.
+ */
+const SETTLE_DELAY_MS = 400;
+
 export class Publisher {
   private readonly debouncer: Debouncer;
+  private readonly settling = new Map<string, NodeJS.Timeout>();
 
   constructor(private readonly session: Session) {
     this.debouncer = new Debouncer(session.diagnosticDelay);
@@ -15,6 +23,7 @@ export class Publisher {
 
   /** Analyses a text document (or a whole notebook) after the quiet period. */
   schedule(uri: string, kind: 'document' | 'notebook', delay?: number): void {
+    this.stopSettling(uri);
     this.debouncer.schedule(uri, () => void this.publishNow(uri, kind), delay);
   }
 
@@ -36,7 +45,10 @@ export class Publisher {
       if (!this.session.documents.has(uri)) return;
       const targets = linter.lintDocument(uri);
       if (targets.length === 0) this.clear(uri);
-      for (const target of targets) this.send(target);
+      for (const target of targets) {
+        this.send(target);
+        this.settleWhenIdle(target);
+      }
     } catch (error) {
       this.session.log.error(`Analysing ${uri} failed.`, error);
     }
@@ -54,6 +66,26 @@ export class Publisher {
 
   cancel(uri: string): void {
     this.debouncer.cancel(uri);
+    this.stopSettling(uri);
+  }
+
+  private settleWhenIdle(target: LintTarget): void {
+    this.stopSettling(target.uri);
+    const timer = setTimeout(() => {
+      this.settling.delete(target.uri);
+      try {
+        target.settle();
+      } catch (error) {
+        this.session.log.error(`Building the fixes of ${target.uri} failed.`, error);
+      }
+    }, SETTLE_DELAY_MS);
+    timer.unref();
+    this.settling.set(target.uri, timer);
+  }
+
+  private stopSettling(uri: string): void {
+    clearTimeout(this.settling.get(uri));
+    this.settling.delete(uri);
   }
 
   clear(uri: string): void {

@@ -26,7 +26,21 @@ export interface AnalyzeOptions {
   /** The severity to report a rule with; default: the rule's own. */
   severityOf?: (rule: Rule) => Severity;
   /** Build the fixes of each finding (default true). Plain reporting can skip the work. */
-  withFixes?: boolean;
+  withFixes?: boolean | LazyFixes;
+}
+
+/**
+ * Fixes built when a finding's `fixes` are first read, from the tree of the analysis: most
+ * findings an editor shows are never fixed. The caller keeps that tree alive and unedited while
+ * `readable()` is true; fixes first read after that are empty. Until its fixes are read, a
+ * finding holds on to the whole analysis (model, rule state, node objects), so a caller that
+ * keeps findings reads their fixes once it has time, or lets them go. Only `analyzeTree` can be
+ * lazy.
+ */
+export interface LazyFixes {
+  readable(): boolean;
+  /** A rule that throws while building a fix, after the analysis has been returned. */
+  failed(failure: RuleFailure): void;
 }
 
 export interface RuleFailure {
@@ -54,7 +68,9 @@ interface ActiveRule {
 export function analyzeText(text: string, language: LanguageId, options: AnalyzeOptions): Analysis {
   const tree = parse(text, language);
   try {
-    return analyzeTree(tree, text, language, options);
+    // The tree is gone when this returns, so fixes cannot wait to be read.
+    const withFixes = typeof options.withFixes === 'object' ? true : options.withFixes;
+    return analyzeTree(tree, text, language, { ...options, withFixes });
   } finally {
     tree.delete();
   }
@@ -120,11 +136,10 @@ function analyzeWithCache(
   const suppressions = collectSuppressions(comments);
   const findings: Finding[] = [];
   let suppressed = 0;
-  const withFixes = options.withFixes ?? true;
   for (const entry of active) {
     const severity = options.severityOf?.(entry.rule) ?? entry.rule.meta.severity;
     for (const report of entry.reports) {
-      const finding = toFinding(model, entry.rule, severity, report, withFixes, failures);
+      const finding = toFinding(model, entry.rule, severity, report, options, failures);
       if (isSuppressed(suppressions, finding.code, finding.range.start.line)) suppressed++;
       else findings.push(finding);
     }
@@ -272,18 +287,20 @@ function toFinding(
   rule: Rule,
   severity: Severity,
   report: Report,
-  withFixes: boolean,
+  options: AnalyzeOptions,
   failures: RuleFailure[],
 ): Finding {
-  let fixes: Fix[] = [];
-  if (withFixes && report.fixes) {
+  const withFixes = options.withFixes ?? true;
+  const build = (fail: (failure: RuleFailure) => void): Fix[] => {
+    if (!report.fixes) return [];
     try {
-      fixes = report.fixes();
+      return report.fixes();
     } catch (error) {
-      failures.push({ code: rule.meta.code, error });
+      fail({ code: rule.meta.code, error });
+      return [];
     }
-  }
-  return {
+  };
+  const finding: Finding = {
     code: rule.meta.code,
     name: rule.meta.name,
     family: rule.meta.family,
@@ -294,8 +311,28 @@ function toFinding(
       range: model.rangeOf(related.node),
       message: related.message,
     })),
-    fixes,
+    fixes: withFixes === true ? build((failure) => failures.push(failure)) : [],
   };
+  if (typeof withFixes === 'object' && report.fixes) {
+    const lazy = withFixes;
+    Object.defineProperty(finding, 'fixes', {
+      enumerable: true,
+      configurable: true,
+      get: () => {
+        if (!lazy.readable()) return [];
+        const fixes = withNodeCache(() => build((failure) => lazy.failed(failure)));
+        // From now on a plain value: this getter, and the analysis it holds, can be collected.
+        Object.defineProperty(finding, 'fixes', {
+          value: fixes,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+        return fixes;
+      },
+    });
+  }
+  return finding;
 }
 
 function sortAndDeduplicate(findings: Finding[]): Finding[] {

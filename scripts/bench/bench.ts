@@ -235,11 +235,17 @@ async function editorLatency(): Promise<void> {
     `edit → diagnostics with the ${figures.debounceMs} ms typing debounce`,
     `p50 ${debounced.p50} ms, p95 ${debounced.p95} ms, max ${debounced.max} ms`,
   );
+  // The first code action after an edit builds that version's fixes: the one a user waits for.
+  const first = figures.codeActionAfterEdit;
   row(
-    'code action',
+    'code action, the first after an edit',
+    `p50 ${first.p50} ms, p95 ${first.p95} ms, max ${first.max} ms`,
+    `p95 ≤ ${BUDGET.codeActionMs} ms`,
+    first.p95 <= BUDGET.codeActionMs,
+  );
+  row(
+    'code action, asked again on the same version',
     `p50 ${figures.codeAction.p50} ms, p95 ${figures.codeAction.p95} ms, max ${figures.codeAction.max} ms`,
-    `≤ ${BUDGET.codeActionMs} ms`,
-    figures.codeAction.p95 <= BUDGET.codeActionMs,
   );
   row(
     'fix-all resolve on the whole file',

@@ -5,9 +5,14 @@
 import * as assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { allRules } from '../../rules';
-import { type Analysis, analyzeText } from '../../rules/engine/engine';
-import { initParsers } from '../../rules/engine/parser';
-import type { LanguageId } from '../../rules/engine/types';
+import {
+  type Analysis,
+  analyzeText,
+  analyzeTree,
+  type RuleFailure,
+} from '../../rules/engine/engine';
+import { initParsers, parse } from '../../rules/engine/parser';
+import type { LanguageId, Rule } from '../../rules/engine/types';
 import { applyFirstFixes } from '../support/fixtures';
 
 const DEPTH = 3000;
@@ -249,6 +254,89 @@ describe('engine on bad input', () => {
       const [finding] = analysis.findings.filter((item) => item.code === 'NG701');
       assert.ok(finding, 'the comparison after non-ASCII text is flagged');
       assert.equal(finding.range.start.character, line.indexOf('temperature'));
+    });
+  });
+
+  describe('fixes built when first read', () => {
+    const text = [
+      'import numpy as np',
+      '',
+      'def softmax(x):',
+      `    return ${NAIVE_SOFTMAX}`,
+      '',
+      'def probabilities(z):',
+      '    return np.exp(z) / np.sum(np.exp(z))',
+      '',
+    ].join('\n');
+
+    test('are the fixes an analysis would build at once', () => {
+      const tree = parse(text, 'python');
+      try {
+        const lazy = analyzeTree(tree, text, 'python', {
+          rules: allRules,
+          withFixes: { readable: () => true, failed: () => assert.fail('no fix may throw') },
+        });
+        const eager = analyzeTree(tree, text, 'python', { rules: allRules });
+        assert.equal(lazy.findings.length, 2);
+        assert.deepEqual(JSON.parse(JSON.stringify(lazy.findings)), eager.findings);
+      } finally {
+        tree.delete();
+      }
+    });
+
+    test('are empty once the tree may have changed, unless read before', () => {
+      const tree = parse(text, 'python');
+      let readable = true;
+      try {
+        const { findings } = analyzeTree(tree, text, 'python', {
+          rules: allRules,
+          withFixes: { readable: () => readable, failed: () => {} },
+        });
+        const [first, second] = findings;
+        const read = first.fixes;
+        assert.ok(read.length > 0);
+        // Read once, the fixes are a plain value: nothing keeps the analysis alive any more.
+        assert.equal(Object.getOwnPropertyDescriptor(first, 'fixes')?.value, read);
+        readable = false;
+        assert.equal(first.fixes, read);
+        assert.deepEqual(second.fixes, []);
+      } finally {
+        tree.delete();
+      }
+    });
+
+    test('a fix that throws is reported as that rule failing, when it is read', () => {
+      const broken: Rule = {
+        meta: { ...allRules[0].meta, code: 'NG999', name: 'broken-fix' },
+        create: (context) => ({
+          call(node) {
+            context.report({
+              node,
+              message: 'a call',
+              fixes: () => {
+                throw new Error('the fix broke');
+              },
+            });
+          },
+        }),
+      };
+      const failed: RuleFailure[] = [];
+      const tree = parse(text, 'python');
+      try {
+        const analysis = analyzeTree(tree, text, 'python', {
+          rules: [broken],
+          withFixes: { readable: () => true, failed: (failure) => failed.push(failure) },
+        });
+        assert.ok(analysis.findings.length > 0);
+        assert.deepEqual(failed, []);
+        assert.deepEqual(analysis.findings[0].fixes, []);
+        assert.deepEqual(
+          failed.map(({ code, error }) => [code, (error as Error).message]),
+          [['NG999', 'the fix broke']],
+        );
+      } finally {
+        tree.delete();
+      }
     });
   });
 });

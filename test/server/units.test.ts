@@ -9,9 +9,11 @@ import { before, describe, test } from 'node:test';
 import { allRules } from '../../rules';
 import { analyzeText } from '../../rules/engine/engine';
 import { initParsers, parse } from '../../rules/engine/parser';
-import type { Finding } from '../../rules/engine/types';
-import type { RemoteConsole } from 'vscode-languageserver';
+import type { Finding, Fix } from '../../rules/engine/types';
+import type { NotebookDocuments, RemoteConsole } from 'vscode-languageserver';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { DocumentStore } from '../../server/documents';
+import { Linter } from '../../server/linter';
 import { fixAll, minimalEdit } from '../../server/fixAll';
 import { Logger } from '../../server/logger';
 import { findingsOfCell, joinNotebook } from '../../server/notebooks';
@@ -206,6 +208,50 @@ describe('settings', () => {
     } finally {
       fs.rmSync(root, { recursive: true, force: true });
     }
+  });
+});
+
+describe('fixes of an open document', () => {
+  function linterOver(store: DocumentStore): Linter {
+    const console = { error: () => {}, warn: () => {}, info: () => {}, log: () => {} };
+    return new Linter({
+      documents: store,
+      notebooks: {} as NotebookDocuments<TextDocument>,
+      log: new Logger(console as unknown as RemoteConsole),
+      settings: () => DEFAULT_SETTINGS,
+    });
+  }
+
+  test('are built when read, and settle into plain values while the version is current', () => {
+    const store = new DocumentStore();
+    const uri = 'file:///work/lazy.py';
+    store.open(uri, 'python', 1, SOFTMAX);
+    const [target] = linterOver(store).lintDocument(uri);
+    const [finding] = target.withFixes(new Set(['NG101']));
+    assert.equal(finding.code, 'NG101');
+    assert.equal(Object.getOwnPropertyDescriptor(finding, 'fixes')?.value, undefined);
+    target.settle();
+    const fixes = Object.getOwnPropertyDescriptor(finding, 'fixes')?.value as Fix[] | undefined;
+    assert.equal(fixes?.[0].title, 'Use scipy.special.softmax');
+    assert.equal(applyEdits(SOFTMAX, fixes[0].edits), SOFTMAX_FIXED);
+    store.close(uri);
+  });
+
+  test('are none once the document has changed, and are never read from its edited tree', () => {
+    const store = new DocumentStore();
+    const uri = 'file:///work/stale.py';
+    const document = store.open(uri, 'python', 1, SOFTMAX)!;
+    const [target] = linterOver(store).lintDocument(uri);
+    const [finding] = target.findings;
+    document.applyChanges(
+      [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, text: '\n' }],
+      2,
+    );
+    assert.deepEqual(target.withFixes(), []);
+    assert.deepEqual(finding.fixes, []);
+    target.settle();
+    assert.equal(Object.getOwnPropertyDescriptor(finding, 'fixes')?.value, undefined);
+    store.close(uri);
   });
 });
 

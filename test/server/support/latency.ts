@@ -26,8 +26,13 @@ export interface LspLatency {
   /** The same edits with the debounce set to 0: the server's own work per edit. */
   editToDiagnosticsUndebounced: Percentiles;
   debounceMs: number;
-  /** textDocument/codeAction on a diagnostic of the current version. */
+  /** textDocument/codeAction on a diagnostic of the current version, asked again and again. */
   codeAction: Percentiles;
+  /**
+   * The first code action on a diagnostic after each edit: the server builds the fixes of that
+   * version for the rule asked about then, by analysing the document's tree again.
+   */
+  codeActionAfterEdit: Percentiles;
   /** codeAction/resolve of fix-all (every fix, re-analysed in rounds) on the whole file. */
   fixAllResolve: Percentiles;
   findings: number;
@@ -168,6 +173,37 @@ async function runEdits(text: string, debounceMs: number, edits: number): Promis
   return { latencies, openMs, startToReadyMs: client.startToReady, client, uri, version, findings };
 }
 
+/** After each of `rounds` edits, the first code action on one of that version's NG101s. */
+async function timeFirstCodeActions(run: EditRun, rounds: number): Promise<number[]> {
+  const latencies: number[] = [];
+  const line = run.findings.find((diagnostic) => diagnostic.code === 'NG101')?.range.start.line;
+  if (line === undefined) throw new Error('no NG101 finding to ask a code action about');
+  for (let index = 0; index < rounds; index++) {
+    const version = ++run.version;
+    const published = run.client.nextDiagnostics(
+      run.uri,
+      (params) => params.version === version,
+      60_000,
+    );
+    // A blank line above the finding: it moves down, and the version changes.
+    await run.client.change(run.uri, version, [
+      { range: { start: { line, character: 0 }, end: { line, character: 0 } }, text: '\n' },
+    ]);
+    const diagnostics = (await published).diagnostics;
+    const diagnostic = diagnostics.find((candidate) => candidate.code === 'NG101');
+    if (!diagnostic) throw new Error('the NG101 finding vanished after an edit');
+    const started = performance.now();
+    await run.client.request<CodeAction[]>('textDocument/codeAction', {
+      textDocument: { uri: run.uri },
+      range: diagnostic.range,
+      context: { diagnostics: [diagnostic], only: ['quickfix'] },
+    });
+    latencies.push(performance.now() - started);
+    run.findings = diagnostics;
+  }
+  return latencies;
+}
+
 async function timeCodeActions(
   run: EditRun,
   requests: number,
@@ -207,6 +243,7 @@ export async function measureLspLatency(
   await debounced.client.stop();
   const direct = await runEdits(text, 0, edits);
   const actions = await timeCodeActions(direct, 50);
+  const afterEdit = await timeFirstCodeActions(direct, 20);
   await direct.client.stop();
 
   return {
@@ -217,6 +254,7 @@ export async function measureLspLatency(
     editToDiagnosticsUndebounced: percentiles(direct.latencies),
     debounceMs,
     codeAction: percentiles(actions.quick),
+    codeActionAfterEdit: percentiles(afterEdit),
     fixAllResolve: percentiles(actions.fixAll),
     findings: direct.findings.length,
   };
