@@ -30,8 +30,15 @@ export class OpenDocument {
     return this.document.getText();
   }
 
+  /**
+   * Counts the changes applied: a tree is edited in place by each, whatever version number the
+   * client sends with it, so this (not the version) tells whether a tree is still as analysed.
+   */
+  changeCount = 0;
+
   /** Applies the changes of one didChange in order, keeping the tree in step with each. */
   applyChanges(changes: TextDocumentContentChangeEvent[], version: number): void {
+    this.changeCount++;
     for (const change of changes) {
       if ('range' in change) this.editTree(change.range, change.text);
       else this.dropTree();
@@ -52,12 +59,8 @@ export class OpenDocument {
   }
 
   dispose(): void {
+    this.changeCount++;
     this.dropTree();
-  }
-
-  /** False once the document is closed or its text replaced whole: the tree is gone. */
-  get hasTree(): boolean {
-    return this.tree !== null;
   }
 
   private dropTree(): void {

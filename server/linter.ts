@@ -129,11 +129,13 @@ export class Linter {
 
   private documentTarget(document: OpenDocument, language: LanguageId): LintTarget {
     const filePath = filePathOf(document.uri);
-    const { uri, version, text } = document;
+    const { uri, version, text, changeCount } = document;
     // The fixes of this version are built from the document's tree, which stays as it is until
     // the next change; fixes first asked for after that are empty, as a stale version gets none.
     const current = () =>
-      this.state.documents.get(uri) === document && document.version === version;
+      this.state.documents.get(uri) === document &&
+      document.version === version &&
+      document.changeCount === changeCount;
     const findings = analyse(
       {
         filePath,
@@ -141,7 +143,7 @@ export class Linter {
         text,
         language,
         tree: document.currentTree(),
-        withFixes: { readable: () => current() && document.hasTree },
+        withFixes: { readable: current },
       },
       this.state.settings(),
       this.state.log,

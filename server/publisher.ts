@@ -44,7 +44,10 @@ export class Publisher {
       }
       if (!this.session.documents.has(uri)) return;
       const targets = linter.lintDocument(uri);
-      if (targets.length === 0) this.clear(uri);
+      if (targets.length === 0) {
+        this.clear(uri);
+        this.stopSettling(uri);
+      }
       for (const target of targets) {
         this.send(target);
         this.settleWhenIdle(target);

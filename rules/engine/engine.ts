@@ -136,10 +136,14 @@ function analyzeWithCache(
   const suppressions = collectSuppressions(comments);
   const findings: Finding[] = [];
   let suppressed = 0;
+  const withFixes = options.withFixes ?? true;
+  const lazy = typeof withFixes === 'object' ? new LazyBuilds(withFixes) : null;
   for (const entry of active) {
     const severity = options.severityOf?.(entry.rule) ?? entry.rule.meta.severity;
     for (const report of entry.reports) {
-      const finding = toFinding(model, entry.rule, severity, report, options, failures);
+      const finding = toFinding(model, entry.rule, severity, report, withFixes === true, failures);
+      // Suppressed findings too: building their fixes may claim names, as it does when eager.
+      lazy?.add(finding, entry.rule.meta.code, report);
       if (isSuppressed(suppressions, finding.code, finding.range.start.line)) suppressed++;
       else findings.push(finding);
     }
@@ -287,20 +291,10 @@ function toFinding(
   rule: Rule,
   severity: Severity,
   report: Report,
-  options: AnalyzeOptions,
+  buildNow: boolean,
   failures: RuleFailure[],
 ): Finding {
-  const withFixes = options.withFixes ?? true;
-  const build = (fail: (failure: RuleFailure) => void): Fix[] => {
-    if (!report.fixes) return [];
-    try {
-      return report.fixes();
-    } catch (error) {
-      fail({ code: rule.meta.code, error });
-      return [];
-    }
-  };
-  const finding: Finding = {
+  return {
     code: rule.meta.code,
     name: rule.meta.name,
     family: rule.meta.family,
@@ -311,28 +305,63 @@ function toFinding(
       range: model.rangeOf(related.node),
       message: related.message,
     })),
-    fixes: withFixes === true ? build((failure) => failures.push(failure)) : [],
+    fixes: buildNow ? buildFixes(rule.meta.code, report, (failure) => failures.push(failure)) : [],
   };
-  if (typeof withFixes === 'object' && report.fixes) {
-    const lazy = withFixes;
+}
+
+function buildFixes(code: string, report: Report, fail: (failure: RuleFailure) => void): Fix[] {
+  if (!report.fixes) return [];
+  try {
+    return report.fixes();
+  } catch (error) {
+    fail({ code, error });
+    return [];
+  }
+}
+
+/**
+ * The lazy fixes of one analysis. They are built in the order an analysis with fixes builds them
+ * (rule by rule, report by report), whichever finding is read first: a fix may claim a name for
+ * the import it adds (`Model.reference`), and the fixes after it defer to that claim. So reading
+ * a finding's fixes builds those of every finding before it as well, and the fixes come out the
+ * same as the CLI's. Once built, a finding's fixes are a plain value, and once all are, nothing
+ * holds the analysis.
+ */
+class LazyBuilds {
+  private readonly pending: { finding: Finding; code: string; report: Report }[] = [];
+  private built = 0;
+
+  constructor(private readonly lazy: LazyFixes) {}
+
+  add(finding: Finding, code: string, report: Report): void {
+    if (!report.fixes) return;
+    const index = this.pending.length;
+    this.pending.push({ finding, code, report });
     Object.defineProperty(finding, 'fixes', {
       enumerable: true,
       configurable: true,
-      get: () => {
-        if (!lazy.readable()) return [];
-        const fixes = withNodeCache(() => build((failure) => lazy.failed(failure)));
-        // From now on a plain value: this getter, and the analysis it holds, can be collected.
+      get: (): Fix[] => {
+        if (!this.lazy.readable()) return [];
+        this.buildThrough(index);
+        return finding.fixes;
+      },
+    });
+  }
+
+  private buildThrough(index: number): void {
+    withNodeCache(() => {
+      while (this.built <= index) {
+        const { finding, code, report } = this.pending[this.built++];
+        const fixes = buildFixes(code, report, (failure) => this.lazy.failed(failure));
         Object.defineProperty(finding, 'fixes', {
           value: fixes,
           enumerable: true,
           writable: true,
           configurable: true,
         });
-        return fixes;
-      },
+      }
     });
   }
-  return finding;
 }
 
 function sortAndDeduplicate(findings: Finding[]): Finding[] {

@@ -305,6 +305,36 @@ describe('engine on bad input', () => {
       }
     });
 
+    test('read in any order, they are the fixes built at once', () => {
+      // Both fixes would import a `softmax`: the first one built claims the name.
+      const twoLibraries = [
+        'import numpy as np',
+        'import jax.numpy as jnp',
+        '',
+        'def a(x):',
+        '    return np.exp(x) / np.sum(np.exp(x), axis=-1, keepdims=True)',
+        '',
+        'def b(x):',
+        '    return jnp.exp(x) / jnp.sum(jnp.exp(x), axis=-1, keepdims=True)',
+        '',
+      ].join('\n');
+      const tree = parse(twoLibraries, 'python');
+      try {
+        const eager = analyzeTree(tree, twoLibraries, 'python', { rules: allRules });
+        assert.equal(eager.findings.length, 2);
+        const lazy = analyzeTree(tree, twoLibraries, 'python', {
+          rules: allRules,
+          withFixes: { readable: () => true, failed: () => assert.fail('no fix may throw') },
+        });
+        const [first, second] = lazy.findings;
+        // The later finding first: the earlier one's fixes are built before its own.
+        assert.deepEqual(second.fixes, eager.findings[1].fixes);
+        assert.deepEqual(first.fixes, eager.findings[0].fixes);
+      } finally {
+        tree.delete();
+      }
+    });
+
     test('a fix that throws is reported as that rule failing, when it is read', () => {
       const broken: Rule = {
         meta: { ...allRules[0].meta, code: 'NG999', name: 'broken-fix' },

@@ -253,6 +253,20 @@ describe('fixes of an open document', () => {
     assert.equal(Object.getOwnPropertyDescriptor(finding, 'fixes')?.value, undefined);
     store.close(uri);
   });
+
+  test('are none after a change, even one that repeats the version number', () => {
+    const store = new DocumentStore();
+    const uri = 'file:///work/same-version.py';
+    const document = store.open(uri, 'python', 1, SOFTMAX)!;
+    const [target] = linterOver(store).lintDocument(uri);
+    document.applyChanges(
+      [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, text: '\n' }],
+      1,
+    );
+    assert.deepEqual(target.withFixes(), []);
+    assert.deepEqual(target.findings[0].fixes, []);
+    store.close(uri);
+  });
 });
 
 describe('incremental trees', () => {
