@@ -7,22 +7,14 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { RemoteConsole } from 'vscode-languageserver';
 import { initParsers } from '../../rules/engine/parser';
-import { Logger } from '../../server/logger';
 import { DEFAULT_SETTINGS } from '../../server/protocol';
 import type { FileOutcome } from '../../server/scanFile';
 import { createFileAnalyser } from '../../server/scanThread';
+import { recordingLogger } from './support/logger';
 
 const BUNDLED = path.resolve(__dirname, '..', '..', 'dist', 'scanWorker.js');
 const DATA = { settings: DEFAULT_SETTINGS, language: 'en' as const };
-
-function recordingLogger(): { log: Logger; lines: string[] } {
-  const lines: string[] = [];
-  const record = (message: string) => lines.push(message);
-  const console = { error: record, warn: record, info: record, log: record };
-  return { log: new Logger(console as unknown as RemoteConsole), lines };
-}
 
 function codes(outcome: FileOutcome): string[] {
   assert.equal(outcome.kind, 'analysed');

@@ -10,18 +10,18 @@ import { allRules } from '../../rules';
 import { analyzeText } from '../../rules/engine/engine';
 import { initParsers, parse } from '../../rules/engine/parser';
 import type { Finding, Fix } from '../../rules/engine/types';
-import type { NotebookDocuments, RemoteConsole } from 'vscode-languageserver';
+import type { NotebookDocuments } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { DocumentStore } from '../../server/documents';
 import { Linter } from '../../server/linter';
 import { fixAll, minimalEdit } from '../../server/fixAll';
-import { Logger } from '../../server/logger';
 import { findingsOfCell, joinNotebook } from '../../server/notebooks';
 import { DEFAULT_SETTINGS } from '../../server/protocol';
 import { readSourceFile } from '../../server/scanFile';
 import { normaliseSettings, policyFor } from '../../server/settings';
 import { ignoreFileEdit, ignoreLineEdit } from '../../server/suppressionEdits';
 import { applyEdits, SOFTMAX, SOFTMAX_FIXED } from './support/documents';
+import { recordingLogger } from './support/logger';
 
 before(() => initParsers());
 
@@ -213,11 +213,10 @@ describe('settings', () => {
 
 describe('fixes of an open document', () => {
   function linterOver(store: DocumentStore): Linter {
-    const console = { error: () => {}, warn: () => {}, info: () => {}, log: () => {} };
     return new Linter({
       documents: store,
       notebooks: {} as NotebookDocuments<TextDocument>,
-      log: new Logger(console as unknown as RemoteConsole),
+      log: recordingLogger().log,
       settings: () => DEFAULT_SETTINGS,
     });
   }
@@ -397,15 +396,8 @@ describe('reading files for the scan', () => {
 });
 
 describe('logger', () => {
-  function recordingLogger(): { logger: Logger; lines: string[] } {
-    const lines: string[] = [];
-    const record = (message: string) => lines.push(message);
-    const console = { error: record, warn: record, info: record, log: record };
-    return { logger: new Logger(console as unknown as RemoteConsole), lines };
-  }
-
   test('a rule failure is logged once per rule and file, with its stack', () => {
-    const { logger, lines } = recordingLogger();
+    const { log: logger, lines } = recordingLogger();
     const error = new Error('boom');
     logger.ruleFailure('NG101', 'a.py', error);
     logger.ruleFailure('NG101', 'a.py', error);
@@ -415,7 +407,7 @@ describe('logger', () => {
   });
 
   test('a guarded handler that throws is logged and answers its fallback', async () => {
-    const { logger, lines } = recordingLogger();
+    const { log: logger, lines } = recordingLogger();
     const handler = logger.guard(
       'hover',
       (): string => {
@@ -428,7 +420,7 @@ describe('logger', () => {
   });
 
   test('debug lines appear only at the debug level', () => {
-    const { logger, lines } = recordingLogger();
+    const { log: logger, lines } = recordingLogger();
     logger.debug('hidden');
     logger.setLevel('debug');
     logger.debug('shown');
