@@ -107,8 +107,9 @@ async function scanFile(
   const outcome = await analyser.analyse(filePath);
   const uri = uriOf(filePath);
   // An open document has its own, newer diagnostics; the file on disk must not replace them.
-  if (outcome.kind === 'analysed' && !filePath.toLowerCase().endsWith('.ipynb')) {
-    if (!session.documents.has(uri)) publish(session, uri, outcome.findings);
+  // A notebook's outcome carries no findings to publish (see scanFile.ts).
+  if (outcome.kind === 'analysed' && !session.documents.has(uri)) {
+    publish(session, uri, outcome.findings);
   }
   return outcome;
 }

@@ -4,7 +4,7 @@
 
 import * as fs from 'node:fs';
 import { t } from '../rules/engine/l10n';
-import { languageForPath } from '../rules/engine/parser';
+import { initParsers, languageForPath } from '../rules/engine/parser';
 import type { Finding } from '../rules/engine/types';
 import { joinCells, readNotebook } from '../rules/project/notebook';
 import { analyse } from './analysis';
@@ -25,13 +25,17 @@ export async function analyseFileOnDisk(
 ): Promise<FileOutcome> {
   const read = await readSourceFile(filePath);
   if ('reason' in read) return { kind: 'skipped', reason: read.reason };
+  // Each grammar is loaded when a file first needs it (all are, on the server's own thread): a
+  // scan thread over a Python workspace never pays for TypeScript.
   if (filePath.toLowerCase().endsWith('.ipynb')) {
+    await initParsers(['python']);
     return analyseNotebook(filePath, read.text, settings, log);
   }
   const language = languageForPath(filePath);
   if (!language) {
     return { kind: 'skipped', reason: t('not a Python, TypeScript or JavaScript file') };
   }
+  await initParsers([language]);
   const { findings } = analyse(
     { filePath, label: filePath, text: read.text, language, withFixes: false },
     settings,

@@ -6,7 +6,7 @@
 import type { RemoteConsole } from 'vscode-languageserver';
 import { parentPort, workerData } from 'node:worker_threads';
 import { t, useLanguage, type DisplayLanguage } from '../rules/engine/l10n';
-import { initParsers, languageForPath } from '../rules/engine/parser';
+import { initParsers } from '../rules/engine/parser';
 import { Logger, type LogLevel } from './logger';
 import type { NanguardSettings } from './protocol';
 import { analyseFileOnDisk, type FileOutcome } from './scanFile';
@@ -62,12 +62,7 @@ async function serve(): Promise<void> {
   useLanguage(language);
   await initParsers([]);
   port.on('message', (request: ScanThreadRequest) => {
-    // Each grammar is loaded when a file needs it: a Python workspace never pays for TypeScript.
-    const grammar = request.path.toLowerCase().endsWith('.ipynb')
-      ? 'python'
-      : languageForPath(request.path);
-    void initParsers(grammar ? [grammar] : [])
-      .then(() => analyseFileOnDisk(request.path, settings, log))
+    void analyseFileOnDisk(request.path, settings, log)
       .catch((error: unknown): FileOutcome => {
         log.error(`Analysing ${request.path} failed.`, error);
         return { kind: 'skipped', reason: t('internal error (see the log)') };
