@@ -132,6 +132,19 @@ interface EditRun {
   findings: Diagnostic[];
 }
 
+/** Sends one change as `version` and waits for the diagnostics of that version. */
+async function changeAndWait(
+  client: LspTestClient,
+  uri: string,
+  version: number,
+  at: { line: number; character: number },
+  text: string,
+): Promise<Diagnostic[]> {
+  const published = client.nextDiagnostics(uri, (params) => params.version === version, 60_000);
+  await client.change(uri, version, [{ range: { start: at, end: at }, text }]);
+  return (await published).diagnostics;
+}
+
 async function runEdits(text: string, debounceMs: number, edits: number): Promise<EditRun> {
   const client = await LspTestClient.start({
     initializationOptions: { diagnosticDelay: debounceMs },
@@ -147,27 +160,13 @@ async function runEdits(text: string, debounceMs: number, edits: number): Promis
   let version = 1;
   let findings = first.diagnostics;
   // A fresh line to type into, inside the function that starts there or just after.
-  version++;
-  const fresh = client.nextDiagnostics(uri, (params) => params.version === version, 60_000);
-  await client.change(uri, version, [
-    { range: { start: { line, character: 0 }, end: { line, character: 0 } }, text: '\n' },
-  ]);
-  await fresh;
+  await changeAndWait(client, uri, ++version, { line, character: 0 }, '\n');
 
   const latencies: number[] = [];
   for (let index = 0; index < edits; index++) {
-    version++;
     const character = index % TYPED.length;
-    const expected = version;
-    const published = client.nextDiagnostics(uri, (params) => params.version === expected, 60_000);
     const started = performance.now();
-    await client.change(uri, version, [
-      {
-        range: { start: { line, character }, end: { line, character } },
-        text: TYPED[character],
-      },
-    ]);
-    findings = (await published).diagnostics;
+    findings = await changeAndWait(client, uri, ++version, { line, character }, TYPED[character]);
     latencies.push(performance.now() - started);
   }
   return { latencies, openMs, startToReadyMs: client.startToReady, client, uri, version, findings };
@@ -186,17 +185,9 @@ async function timeFirstCodeActions(run: EditRun, rounds: number): Promise<numbe
     )[diagnostics.length - 1];
   const line = Math.floor((run.findings[run.findings.length - 1]?.range.start.line ?? 0) / 2);
   for (let index = 0; index < rounds; index++) {
-    const version = ++run.version;
-    const published = run.client.nextDiagnostics(
-      run.uri,
-      (params) => params.version === version,
-      60_000,
-    );
     // A blank line in the middle of the file: the findings below move down, the version changes.
-    await run.client.change(run.uri, version, [
-      { range: { start: { line, character: 0 }, end: { line, character: 0 } }, text: '\n' },
-    ]);
-    const diagnostics = (await published).diagnostics;
+    const at = { line, character: 0 };
+    const diagnostics = await changeAndWait(run.client, run.uri, ++run.version, at, '\n');
     const diagnostic = latest(diagnostics);
     if (!diagnostic) throw new Error('no finding to ask a code action about');
     const started = performance.now();
