@@ -1,5 +1,8 @@
-// initialize and initialized: load the parsers, pick the display language, announce what the
-// server can do, then pull the settings and register for the notifications that change them.
+// initialize and initialized: pick the display language, announce what the server can do, then
+// pull the settings and register for the notifications that change them. No grammar is loaded
+// here: each loads when the first document of its language is analysed (see Publisher), so a
+// server that only ever sees Python holds no TypeScript grammar, and one that only scans (in
+// its scan thread) holds none.
 
 import {
   CodeActionKind,
@@ -10,7 +13,6 @@ import {
   type InitializeResult,
 } from 'vscode-languageserver';
 import { displayLanguageOf, useLanguage } from '../rules/engine/l10n';
-import { initParsers } from '../rules/engine/parser';
 import { FIX_ALL_KIND, type InitializationOptions } from './protocol';
 import type { Session } from './session';
 import { filePathOf } from './uris';
@@ -24,7 +26,6 @@ export async function initialize(
   const started = performance.now();
   session.displayLanguage = displayLanguageOf(params.locale);
   useLanguage(session.displayLanguage);
-  await initParsers();
 
   const capabilities = params.capabilities;
   session.client = {

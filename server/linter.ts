@@ -4,6 +4,7 @@
 
 import type { NotebookDocuments } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
+import { isParserLoaded } from '../rules/engine/parser';
 import type { Finding, LanguageId } from '../rules/engine/types';
 import { analyse } from './analysis';
 import type { DocumentStore, OpenDocument } from './documents';
@@ -67,10 +68,15 @@ export class Linter {
     return targets.find((target) => target.uri === uri) ?? null;
   }
 
-  /** Analyses an open text document now. Empty when it cannot or must not be analysed. */
+  /**
+   * Analyses an open text document now. Empty when it cannot or must not be analysed, and while
+   * its grammar is still loading (the publisher waits for it; a code action asked before then
+   * finds nothing).
+   */
   lintDocument(uri: string): LintTarget[] {
     const document = this.state.documents.get(uri);
     if (!document || !this.state.settings().enable) return this.forget(uri);
+    if (!isParserLoaded(document.language)) return this.forget(uri);
     if (this.tooLarge(document.uri, document.text.length)) return this.forget(uri);
     const target = this.documentTarget(document, document.language);
     this.results.set(uri, target);
@@ -80,7 +86,7 @@ export class Linter {
   /** Analyses every code cell of an open notebook together; one target per cell. */
   lintNotebook(notebookUri: string): LintTarget[] {
     const notebook = this.state.notebooks.getNotebookDocument(notebookUri);
-    if (!notebook || !this.state.settings().enable) return [];
+    if (!notebook || !this.state.settings().enable || !isParserLoaded('python')) return [];
     const cells = codeCellsOf(notebook, this.state.notebooks);
     const filePath = filePathOf(notebookUri);
     const analyseJoined = (replaced?: { index: number; text: string }) => {

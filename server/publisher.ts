@@ -3,6 +3,8 @@
 // every open document and notebook. Once a published document has stayed unchanged a while, the
 // fixes of its findings are built, so that code actions find them ready.
 
+import { initParsers, isParserLoaded } from '../rules/engine/parser';
+import type { LanguageId } from '../rules/engine/types';
 import { Debouncer, toDiagnostic } from './diagnostics';
 import type { LintTarget } from './linter';
 import type { Session } from './session';
@@ -16,6 +18,7 @@ const SETTLE_DELAY_MS = 400;
 export class Publisher {
   private readonly debouncer: Debouncer;
   private readonly settling = new Map<string, NodeJS.Timeout>();
+  private readonly loggedGrammars = new Set<LanguageId>();
 
   constructor(private readonly session: Session) {
     this.debouncer = new Debouncer(session.diagnosticDelay);
@@ -32,6 +35,7 @@ export class Publisher {
       await this.session.settingsReady;
       const { linter } = this.session;
       if (kind === 'notebook') {
+        await this.loadGrammar('python');
         const notebook = this.session.notebooks.getNotebookDocument(uri);
         if (!notebook) return;
         const targets = linter.lintNotebook(uri);
@@ -42,6 +46,10 @@ export class Publisher {
           if (!published.has(cell.document)) this.clear(cell.document);
         return;
       }
+      const language = this.session.documents.get(uri)?.language;
+      if (!language) return;
+      // The grammar loads with the first document of its language (a few tens of ms, once).
+      await this.loadGrammar(language);
       if (!this.session.documents.has(uri)) return;
       const targets = linter.lintDocument(uri);
       if (targets.length === 0) {
@@ -70,6 +78,18 @@ export class Publisher {
   cancel(uri: string): void {
     this.debouncer.cancel(uri);
     this.stopSettling(uri);
+  }
+
+  /** Waits only the first time: an edit's analysis should not yield to other work for nothing. */
+  private async loadGrammar(language: LanguageId): Promise<void> {
+    if (isParserLoaded(language)) return;
+    const started = performance.now();
+    await initParsers([language]);
+    // Two documents may have waited for the same load: it is logged once.
+    if (this.loggedGrammars.has(language)) return;
+    this.loggedGrammars.add(language);
+    const ms = Math.round(performance.now() - started);
+    this.session.log.info(`Loaded the ${language} grammar in ${ms} ms.`);
   }
 
   private settleWhenIdle(target: LintTarget): void {

@@ -92,6 +92,11 @@ export async function initParsers(only?: LanguageId[]): Promise<void> {
   );
 }
 
+/** Whether `parse` can read this language now, without waiting for `initParsers`. */
+export function isParserLoaded(language: LanguageId): boolean {
+  return parsers.has(language);
+}
+
 /**
  * Parses `text`. With `previous` (a tree already edited with `Tree.edit`), tree-sitter reuses
  * the unchanged parts. Throws when `initParsers` has not loaded the language.

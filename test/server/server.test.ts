@@ -307,6 +307,46 @@ describe('language server', () => {
   });
 });
 
+describe('language server grammars', () => {
+  let client: LspTestClient;
+  before(async () => {
+    client = await LspTestClient.start({ initializationOptions: { diagnosticDelay: 0 } });
+  });
+  after(() => client.stop());
+
+  const loaded = () =>
+    client.logs
+      .map(({ message }) => /^Loaded the (\w+) grammar/.exec(message)?.[1])
+      .filter((language) => language !== undefined);
+
+  test('each loads with the first document of its language, and only then', async () => {
+    assert.deepEqual(loaded(), []);
+
+    const python = 'file:///work/sample/first.py';
+    const analysed = client.nextDiagnostics(python);
+    await client.open(python, SOFTMAX);
+    assert.deepEqual(
+      (await analysed).diagnostics.map((diagnostic) => diagnostic.code),
+      ['NG101'],
+    );
+    assert.deepEqual(loaded(), ['python']);
+
+    const script = 'file:///work/sample/first.js';
+    const scriptAnalysed = client.nextDiagnostics(script);
+    await client.open(
+      script,
+      'const p = Math.exp(a) / (Math.exp(a) + Math.exp(b));\n',
+      'javascript',
+    );
+    assert.equal((await scriptAnalysed).diagnostics.length, 1);
+    const second = 'file:///work/sample/second.py';
+    const secondAnalysed = client.nextDiagnostics(second);
+    await client.open(second, SOFTMAX);
+    await secondAnalysed;
+    assert.deepEqual(loaded(), ['python', 'javascript']);
+  });
+});
+
 describe('language server between an edit and its analysis', () => {
   let client: LspTestClient;
   // A quiet period long enough that the test acts before the edited version is analysed.
