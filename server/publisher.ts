@@ -3,6 +3,8 @@
 // every open document and notebook. Once a published document has stayed unchanged a while, the
 // fixes of its findings are built, so that code actions find them ready.
 
+import { MessageType, ShowMessageNotification } from 'vscode-languageserver';
+import { t } from '../rules/engine/l10n';
 import { initParsers, isParserLoaded } from '../rules/engine/parser';
 import type { LanguageId } from '../rules/engine/types';
 import { Debouncer, toDiagnostic } from './diagnostics';
@@ -18,7 +20,7 @@ const SETTLE_DELAY_MS = 400;
 export class Publisher {
   private readonly debouncer: Debouncer;
   private readonly settling = new Map<string, NodeJS.Timeout>();
-  private readonly loggedGrammars = new Set<LanguageId>();
+  private readonly reportedGrammars = new Set<LanguageId>();
 
   constructor(private readonly session: Session) {
     this.debouncer = new Debouncer(session.diagnosticDelay);
@@ -35,7 +37,7 @@ export class Publisher {
       await this.session.settingsReady;
       const { linter } = this.session;
       if (kind === 'notebook') {
-        await this.loadGrammar('python');
+        if (!(await this.loadGrammar('python'))) return;
         const notebook = this.session.notebooks.getNotebookDocument(uri);
         if (!notebook) return;
         const targets = linter.lintNotebook(uri);
@@ -49,7 +51,7 @@ export class Publisher {
       const language = this.session.documents.get(uri)?.language;
       if (!language) return;
       // The grammar loads with the first document of its language (a few tens of ms, once).
-      await this.loadGrammar(language);
+      if (!(await this.loadGrammar(language))) return;
       if (!this.session.documents.has(uri)) return;
       const targets = linter.lintDocument(uri);
       if (targets.length === 0) {
@@ -80,16 +82,36 @@ export class Publisher {
     this.stopSettling(uri);
   }
 
-  /** Waits only the first time: an edit's analysis should not yield to other work for nothing. */
-  private async loadGrammar(language: LanguageId): Promise<void> {
-    if (isParserLoaded(language)) return;
+  /**
+   * Loads a grammar before the first analysis in its language; waits only that time, since an
+   * edit's analysis should not yield to other work for nothing. False when it cannot load: the
+   * user is told once, and documents of that language go unanalysed until the server restarts.
+   */
+  private async loadGrammar(language: LanguageId): Promise<boolean> {
+    if (isParserLoaded(language)) return true;
     const started = performance.now();
-    await initParsers([language]);
+    try {
+      await initParsers([language]);
+    } catch (error) {
+      if (!this.reportedGrammars.has(language)) {
+        this.reportedGrammars.add(language);
+        const reason = error instanceof Error ? error.message : String(error);
+        this.session.log.error(reason);
+        // A notification: showErrorMessage is a request, and a client may not answer it.
+        void this.session.connection.sendNotification(ShowMessageNotification.type, {
+          type: MessageType.Error,
+          message: t('NaN Guard cannot analyse {0} files: {1}', language, reason),
+        });
+      }
+      return false;
+    }
     // Two documents may have waited for the same load: it is logged once.
-    if (this.loggedGrammars.has(language)) return;
-    this.loggedGrammars.add(language);
-    const ms = Math.round(performance.now() - started);
-    this.session.log.info(`Loaded the ${language} grammar in ${ms} ms.`);
+    if (!this.reportedGrammars.has(language)) {
+      this.reportedGrammars.add(language);
+      const ms = Math.round(performance.now() - started);
+      this.session.log.info(`Loaded the ${language} grammar in ${ms} ms.`);
+    }
+    return true;
   }
 
   private settleWhenIdle(target: LintTarget): void {

@@ -32,6 +32,9 @@ import {
 
 const connection = createConnection(ProposedFeatures.all);
 const log = new Logger(connection.console);
+// A promise nobody waits on that fails (a client that refuses a request, say) is logged; by
+// default Node would end the server for it.
+process.on('unhandledRejection', (reason) => log.error('An operation failed unawaited.', reason));
 const documents = new DocumentStore();
 const notebooks = new NotebookDocuments(TextDocument);
 let settingsLoaded: () => void = () => undefined;
@@ -65,7 +68,7 @@ connection.onInitialize(async (params) => {
     publisher = new Publisher(session);
     return result;
   } catch (error) {
-    // Without parsers the server cannot work: the client is told through the failed request.
+    // The client is told through the failed request.
     log.error('initialize failed.', error);
     throw error;
   }

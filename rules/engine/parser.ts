@@ -70,11 +70,23 @@ async function loadLanguage(language: LanguageId): Promise<Language> {
   await initRuntime();
   let loading = languages.get(language);
   if (!loading) {
-    const { packageName, file } = GRAMMAR_FILES[language];
-    loading = Language.load(locateWasm(packageName, file));
+    // A grammar that failed to load stays failed: the files do not come back by themselves.
+    loading = loadGrammarFile(language);
     languages.set(language, loading);
   }
   return loading;
+}
+
+async function loadGrammarFile(language: LanguageId): Promise<Language> {
+  const { packageName, file } = GRAMMAR_FILES[language];
+  let location = path.join(__dirname, file);
+  try {
+    location = locateWasm(packageName, file);
+    return await Language.load(location);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    throw new Error(`Could not load the ${language} grammar (${location}): ${reason}`);
+  }
 }
 
 /** Loads the runtime and every grammar; afterwards `parse` is synchronous. */

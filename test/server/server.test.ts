@@ -2,6 +2,9 @@
 // their edits, hover, settings, the Japanese locale, and documents that do not parse.
 
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type {
   CodeAction,
@@ -10,7 +13,7 @@ import type {
   InitializeResult,
   MarkupContent,
 } from 'vscode-languageserver-protocol';
-import { LspTestClient } from './support/lspClient';
+import { LspTestClient, SERVER_PATH } from './support/lspClient';
 import {
   applyEdits,
   editsOf,
@@ -344,6 +347,50 @@ describe('language server grammars', () => {
     await client.open(second, SOFTMAX);
     await secondAnalysed;
     assert.deepEqual(loaded(), ['python', 'javascript']);
+  });
+});
+
+describe('language server without one of its grammars', () => {
+  // A copy of the built server whose Python grammar is missing, as after a broken install.
+  let folder: string;
+  let client: LspTestClient;
+  before(async () => {
+    folder = fs.mkdtempSync(path.join(os.tmpdir(), 'nanguard-server-'));
+    fs.cpSync(path.dirname(SERVER_PATH), folder, { recursive: true });
+    fs.rmSync(path.join(folder, 'tree-sitter-python.wasm'));
+    client = await LspTestClient.start({
+      serverPath: path.join(folder, 'server.js'),
+      initializationOptions: { diagnosticDelay: 0 },
+    });
+  });
+  after(async () => {
+    await client.stop();
+    fs.rmSync(folder, { recursive: true, force: true });
+  });
+
+  test('says so once, by name, and goes on with the other languages', async () => {
+    await client.open('file:///work/sample/a.py', SOFTMAX);
+    const script = 'file:///work/sample/a.js';
+    const scriptAnalysed = client.nextDiagnostics(script);
+    await client.open(
+      script,
+      'const p = Math.exp(a) / (Math.exp(a) + Math.exp(b));\n',
+      'javascript',
+    );
+    assert.equal((await scriptAnalysed).diagnostics.length, 1);
+    await client.change('file:///work/sample/a.py', 2, [{ text: SOFTMAX + '\n' }]);
+    await client.open('file:///work/sample/b.py', SOFTMAX);
+    const later = 'file:///work/sample/b.js';
+    const laterAnalysed = client.nextDiagnostics(later);
+    await client.open(later, 'Math.exp(a) / (Math.exp(a) + Math.exp(b));\n', 'javascript');
+    await laterAnalysed;
+
+    const errors = client.logs.filter(({ type }) => type === 1).map(({ message }) => message);
+    assert.equal(errors.length, 1, errors.join('\n'));
+    assert.match(errors[0], /^Could not load the python grammar \(.*tree-sitter-python\.wasm\): /);
+    assert.equal(client.shown.length, 1);
+    assert.match(client.shown[0].message, /^NaN Guard cannot analyse python files: Could not load/);
+    assert.equal(client.latestDiagnostics.has('file:///work/sample/a.py'), false);
   });
 });
 

@@ -27,6 +27,8 @@ export interface StartOptions {
   filesSettings?: Record<string, unknown>;
   workspaceFolders?: string[];
   initializationOptions?: Record<string, unknown>;
+  /** Another build of the server to start (default: dist/server.js). */
+  serverPath?: string;
 }
 
 interface DiagnosticsWaiter {
@@ -37,6 +39,8 @@ interface DiagnosticsWaiter {
 
 export class LspTestClient {
   readonly logs: { type: number; message: string }[] = [];
+  /** What the server showed the user (window/showMessage). */
+  readonly shown: { type: number; message: string }[] = [];
   readonly progress: { token: ProgressToken; value: Record<string, unknown> }[] = [];
   readonly configurationRequests: unknown[] = [];
   readonly latestDiagnostics = new Map<string, PublishDiagnosticsParams>();
@@ -59,7 +63,7 @@ export class LspTestClient {
 
   static async start(options: StartOptions = {}): Promise<LspTestClient> {
     const started = performance.now();
-    const child = spawn(process.execPath, [SERVER_PATH, '--stdio'], {
+    const child = spawn(process.execPath, [options.serverPath ?? SERVER_PATH, '--stdio'], {
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     const connection = createMessageConnection(
@@ -122,6 +126,9 @@ export class LspTestClient {
     connection.onRequest('client/registerCapability', () => null);
     connection.onRequest('client/unregisterCapability', () => null);
     connection.onRequest('window/workDoneProgress/create', () => null);
+    connection.onNotification('window/showMessage', (params: { type: number; message: string }) => {
+      this.shown.push(params);
+    });
     connection.onNotification('window/logMessage', (params: { type: number; message: string }) => {
       this.logs.push(params);
     });
