@@ -85,7 +85,9 @@ async function loadGrammarFile(language: LanguageId): Promise<Language> {
     return await Language.load(location);
   } catch (error) {
     const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
-    throw new Error(`Could not load the ${language} grammar (${location}): ${reason}`);
+    throw new Error(`Could not load the ${language} grammar (${location}): ${reason}`, {
+      cause: error,
+    });
   }
 }
 
