@@ -102,8 +102,22 @@ function buildFixes(model: Model, step: TrainingStep): Fix[] {
   return [{ title: t('Clip the gradient norm before the step'), safe: false, edits }];
 }
 
-/** True when the file trains under float16 autocast and creates no GradScaler. */
+/**
+ * True when the file trains under float16 autocast and creates no GradScaler. A question about
+ * the whole file, asked by every finding's fix: answered once per analysis.
+ */
 function awaitsGradScaler(model: Model): boolean {
+  let answer = gradScalerAwaited.get(model);
+  if (answer === undefined) {
+    answer = readAwaitsGradScaler(model);
+    gradScalerAwaited.set(model, answer);
+  }
+  return answer;
+}
+
+const gradScalerAwaited = new WeakMap<Model, boolean>();
+
+function readAwaitsGradScaler(model: Model): boolean {
   if (!/autocast/.test(model.text)) return false;
   const calls = model.root.descendantsOfType('call').filter((call) => call !== null);
   if (calls.some(isGradScalerCall)) return false;
