@@ -267,6 +267,8 @@ export class Model {
   private importInsertLine = 0;
   /** Names that fixes of this file import with `from module import name`, and from where. */
   private readonly importedNames = new Map<string, string>();
+  /** `isShadowed` answers, once the walk has declared every binding. */
+  private readonly shadowed = new Map<string, boolean>();
   private lastImportNode: Node | null = null;
   /** Assignments to attributes (`self.loss = nn.BCELoss()`), in document order. */
   readonly attributeAssignments: { target: Node; value: Node }[] = [];
@@ -861,10 +863,22 @@ export class Model {
     return `${best.record.local}${remainder}`;
   }
 
+  /** Whether some scope binds `name` otherwise than by an import. Every fix asks, for its names. */
   private isShadowed(name: string): boolean {
-    return [...this.bindings.values()].some((names) =>
-      (names.get(name) ?? []).some((binding) => binding.kind !== 'import'),
-    );
+    if (!this.finished) return this.readShadowed(name);
+    let shadowed = this.shadowed.get(name);
+    if (shadowed === undefined) {
+      shadowed = this.readShadowed(name);
+      this.shadowed.set(name, shadowed);
+    }
+    return shadowed;
+  }
+
+  private readShadowed(name: string): boolean {
+    for (const names of this.bindings.values()) {
+      if ((names.get(name) ?? []).some((binding) => binding.kind !== 'import')) return true;
+    }
+    return false;
   }
 
   private importFor(qualified: string): Reference {
