@@ -63,9 +63,15 @@ export class LspTestClient {
 
   static async start(options: StartOptions = {}): Promise<LspTestClient> {
     const started = performance.now();
-    const child = spawn(process.execPath, [options.serverPath ?? SERVER_PATH, '--stdio'], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    // Node options for the server alone, such as `--cpu-prof --cpu-prof-dir=DIR` to profile it.
+    const nodeArgs = process.env.NANGUARD_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+    const child = spawn(
+      process.execPath,
+      [...nodeArgs, options.serverPath ?? SERVER_PATH, '--stdio'],
+      {
+        stdio: ['pipe', 'pipe', 'pipe'],
+      },
+    );
     const connection = createMessageConnection(
       new StreamMessageReader(child.stdout!),
       new StreamMessageWriter(child.stdin!),
@@ -223,6 +229,13 @@ export class LspTestClient {
       // The process may already be gone; it is killed below either way.
     }
     this.connection.dispose();
+    // A server that exits by itself gets to finish writing (a CPU profile, say).
+    if (this.process.exitCode === null) {
+      await new Promise((resolve) => {
+        this.process.once('exit', resolve);
+        setTimeout(resolve, 5000);
+      });
+    }
     if (this.process.exitCode === null) this.process.kill();
   }
 }
