@@ -230,12 +230,16 @@ export class LspTestClient {
     }
     this.connection.dispose();
     // A server that exits by itself gets to finish writing (a CPU profile, say).
-    if (this.process.exitCode === null) {
-      await new Promise((resolve) => {
-        this.process.once('exit', resolve);
-        setTimeout(resolve, 5000);
+    const running = () => this.process.exitCode === null && this.process.signalCode === null;
+    if (running()) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 5000);
+        this.process.once('exit', () => {
+          clearTimeout(timer);
+          resolve();
+        });
       });
     }
-    if (this.process.exitCode === null) this.process.kill();
+    if (running()) this.process.kill();
   }
 }
