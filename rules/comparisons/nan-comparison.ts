@@ -14,7 +14,7 @@
 import type { Node } from 'web-tree-sitter';
 import { t } from '../engine/l10n';
 import type { Library, Model } from '../engine/model';
-import { callParts, comparisonParts, stringValue, unwrap } from '../engine/syntax';
+import { callParts, comparisonParts, parentOf, stringValue, unwrap } from '../engine/syntax';
 import type { Fix, Rule } from '../engine/types';
 import { parentThroughParentheses } from '../precision/expressions';
 
@@ -128,7 +128,7 @@ function inBooleanContext(node: Node): boolean {
 /** The child of `parent` that holds `node`, possibly in parentheses. */
 function unwrapParentheses(node: Node, parent: Node): Node {
   let current = node;
-  while (current.parent && current.parent.id !== parent.id) current = current.parent;
+  for (let up = parentOf(current); up && up.id !== parent.id; up = parentOf(current)) current = up;
   return current;
 }
 

@@ -3,7 +3,7 @@
 
 import type { Node } from 'web-tree-sitter';
 import type { Library, Model, Operation } from '../engine/model';
-import { callParts } from '../engine/syntax';
+import { callParts, parentOf } from '../engine/syntax';
 import { AUTODIFF_LIBRARIES, operandText } from '../precision/expressions';
 
 const GRADIENT_FREE = new Set(['torch.no_grad', 'torch.inference_mode', 'torch.autograd.no_grad']);
@@ -21,7 +21,7 @@ export function operatorOnDifferentiablePath(model: Model, node: Node): boolean 
 }
 
 function insideGradientFreeBlock(model: Model, node: Node): boolean {
-  for (let current = node.parent; current; current = current.parent) {
+  for (let current = parentOf(node); current; current = parentOf(current)) {
     if (current.type !== 'with_statement') continue;
     for (const item of current.descendantsOfType('with_item')) {
       const value = item?.childForFieldName('value');

@@ -5,7 +5,7 @@
 
 import type { Node } from 'web-tree-sitter';
 import type { Model } from '../engine/model';
-import { unwrap } from '../engine/syntax';
+import { parentOf, unwrap } from '../engine/syntax';
 
 /** Statements that leave the block, so that the code after an `if` runs only when it is false. */
 const EXITS = new Set([
@@ -58,7 +58,7 @@ export function guardSubjects(model: Model, value: Node, reducedInput: Node | nu
  */
 export function guardedByControlFlow(model: Model, site: Node, subjects: string[]): boolean {
   let child = site;
-  for (let current = site.parent; current; child = current, current = current.parent) {
+  for (let current = parentOf(site); current; child = current, current = parentOf(current)) {
     if (enclosingTest(current, child).some((test) => tests(model, test, subjects))) return true;
     if (earlierExit(model, current, child, subjects)) return true;
     if (FUNCTION_TYPES.has(current.type)) return false;
@@ -163,7 +163,7 @@ function readsOnlyShape(node: Node): boolean {
 
 /** `x is None`, `k in table`: the subject is read, but not compared with a number. */
 function inNonNumericComparison(node: Node, condition: Node): boolean {
-  for (let current: Node | null = node; current; current = current.parent) {
+  for (let current: Node | null = node; current; current = parentOf(current)) {
     if (current.type === 'comparison_operator' || current.type === 'binary_expression') {
       const operators = current.children
         .filter((part) => part && !part.isNamed)

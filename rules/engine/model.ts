@@ -5,19 +5,20 @@
 
 import type { Node, Tree } from 'web-tree-sitter';
 import {
+  assignmentParts,
   binaryParts,
   calleeOf,
   callParts,
+  type CallParts,
   contains,
   dialectOf,
   isScope,
-  SCOPE_TYPES,
   memberParts,
+  parentOf,
+  SCOPE_TYPES,
   textOf,
   typeOf,
-  assignmentParts,
   unwrap,
-  type CallParts,
 } from './syntax';
 import type { Dialect, LanguageId, Position, Range, TextEdit } from './types';
 
@@ -1071,9 +1072,9 @@ function isParameterName(identifier: Node, parameters: Node): boolean {
   for (
     let current: Node | null = identifier;
     current && current.id !== parameters.id;
-    current = current.parent
+    current = parentOf(current)
   ) {
-    const parent: Node | null = current.parent;
+    const parent: Node | null = parentOf(current);
     if (!parent) return false;
     if (/type/.test(typeOf(current))) return false;
     if (parent.childForFieldName('value')?.id === current.id) return false;

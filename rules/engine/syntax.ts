@@ -20,7 +20,8 @@ type Reading =
   | 'calleeName'
   | 'binary'
   | 'assignment'
-  | 'unwrap';
+  | 'unwrap'
+  | 'parent';
 let nodeCache: Record<Reading, Map<number, unknown>> | null = null;
 
 export function withNodeCache<T>(run: () => T): T {
@@ -35,6 +36,7 @@ export function withNodeCache<T>(run: () => T): T {
     binary: new Map(),
     assignment: new Map(),
     unwrap: new Map(),
+    parent: new Map(),
   };
   try {
     return run();
@@ -405,8 +407,7 @@ export function stringValue(node: Node): string | null {
 /** The statement that contains `node`, the unit that line-level edits insert around. */
 export function enclosingStatement(node: Node): Node {
   let current: Node = node;
-  while (current.parent) {
-    const parent: Node = current.parent;
+  for (let parent = parentOf(current); parent; parent = parentOf(current)) {
     if (
       typeOf(parent) === 'block' ||
       typeOf(parent) === 'module' ||
@@ -420,10 +421,13 @@ export function enclosingStatement(node: Node): Node {
   return current;
 }
 
-export function ancestors(node: Node): Node[] {
-  const result: Node[] = [];
-  for (let current = node.parent; current; current = current.parent) result.push(current);
-  return result;
+/**
+ * The parent of a node. tree-sitter keeps no parent links: each `parent` walks down from the
+ * root, so climbing from a node at depth d costs d² steps, and a rule that climbs from every node
+ * of a deeply nested expression becomes cubic. Remembered, each parent is found once.
+ */
+export function parentOf(node: Node): Node | null {
+  return remembered('parent', node, (inner) => inner.parent);
 }
 
 /** True when `inner` lies within `outer` (or is it). */

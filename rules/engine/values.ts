@@ -4,7 +4,7 @@
 
 import type { Node } from 'web-tree-sitter';
 import type { Model, Operation } from './model';
-import { callParts, memberParts, numberValue, unwrap } from './syntax';
+import { callParts, memberParts, numberValue, parentOf, unwrap } from './syntax';
 
 const MAX_DEPTH = 6;
 
@@ -51,9 +51,9 @@ function callbackElementSource(model: Model, node: Node): Node | null {
   if (node.type !== 'identifier') return null;
   const binding = model.bindingAt(node);
   if (!binding || binding.kind !== 'parameter') return null;
-  let owner: Node | null = binding.target.parent;
+  let owner: Node | null = parentOf(binding.target);
   while (owner && owner.type !== 'arrow_function' && owner.type !== 'function_expression') {
-    owner = owner.parent;
+    owner = parentOf(owner);
   }
   const argumentList = owner?.parent;
   const call = argumentList?.parent;

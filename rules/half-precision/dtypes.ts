@@ -5,7 +5,7 @@
 
 import type { Node } from 'web-tree-sitter';
 import type { Model } from '../engine/model';
-import { callParts, contains, memberParts, stringValue, unwrap } from '../engine/syntax';
+import { callParts, contains, memberParts, parentOf, stringValue, unwrap } from '../engine/syntax';
 
 export type Precision = 'half' | 'other';
 
@@ -237,7 +237,7 @@ export function enclosingAutocast(
   model: Model,
   node: Node,
 ): { call: Node; precision: Precision } | null {
-  for (let current = node.parent; current; current = current.parent) {
+  for (let current = parentOf(node); current; current = parentOf(current)) {
     if (current.type === 'function_definition' || current.type === 'class_definition') break;
     if (current.type !== 'with_statement') continue;
     for (const item of current.descendantsOfType('with_item')) {

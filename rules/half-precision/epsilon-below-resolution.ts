@@ -18,7 +18,14 @@
 import type { Node } from 'web-tree-sitter';
 import { t } from '../engine/l10n';
 import type { Library, Model } from '../engine/model';
-import { calleeLastName, callParts, memberParts, numberValue, unwrap } from '../engine/syntax';
+import {
+  calleeLastName,
+  callParts,
+  memberParts,
+  numberValue,
+  parentOf,
+  unwrap,
+} from '../engine/syntax';
 import type { Fix, Rule, TextEdit, Visitor } from '../engine/types';
 import { autocastPrecision, dtypePrecision, enclosingAutocast } from './dtypes';
 
@@ -313,15 +320,21 @@ function messageFor(hazard: Hazard): string {
  */
 function listsDtypes(node: Node): boolean {
   let current = node;
-  while (current.parent?.type === 'parenthesized_expression') current = current.parent;
+  for (
+    let up = parentOf(current);
+    up?.type === 'parenthesized_expression';
+    up = parentOf(current)
+  ) {
+    current = up;
+  }
   return ['list', 'tuple', 'set', 'array'].includes(current.parent?.type ?? '');
 }
 
 /** The function definition around a node, or the module. */
 function enclosingFunction(node: Node): Node {
   let current: Node = node;
-  while (current.parent) {
-    current = current.parent;
+  for (let up = parentOf(current); up; up = parentOf(current)) {
+    current = up;
     if (current.type === 'function_definition') return current;
   }
   return current;
@@ -342,8 +355,12 @@ function enclosingCall(node: Node): Node | null {
 function consumersOf(model: Model, node: Node, depth = 0): Node[] {
   if (depth > 4) return [];
   let current = node;
-  while (current.parent && current.parent.type === 'parenthesized_expression') {
-    current = current.parent;
+  for (
+    let up = parentOf(current);
+    up?.type === 'parenthesized_expression';
+    up = parentOf(current)
+  ) {
+    current = up;
   }
   const parent = current.parent;
   if (!parent) return [];

@@ -17,7 +17,7 @@
 import type { Node } from 'web-tree-sitter';
 import { t } from '../engine/l10n';
 import type { Model } from '../engine/model';
-import { calleeLastName, callParts, memberParts, unwrap } from '../engine/syntax';
+import { calleeLastName, callParts, memberParts, parentOf, unwrap } from '../engine/syntax';
 import type { Fix, Rule, TextEdit } from '../engine/types';
 import {
   gradientEvent,
@@ -152,9 +152,9 @@ function buildFixes(model: Model, autocast: Node, events: GradientEvent[]): Fix[
 
 function functionScope(node: Node): Node {
   let current: Node = node;
-  while (current.parent) {
+  for (let up = parentOf(current); up; up = parentOf(current)) {
     if (current.type === 'function_definition') return current;
-    current = current.parent;
+    current = up;
   }
   return current;
 }
@@ -164,9 +164,9 @@ function scalerCreationSite(autocast: Node, scope: Node): Node | null {
   let outermostLoop: Node | null = null;
   let withStatement: Node | null = null;
   for (
-    let current = autocast.parent;
+    let current = parentOf(autocast);
     current && current.id !== scope.id;
-    current = current.parent
+    current = parentOf(current)
   ) {
     if (current.type === 'with_statement' && !withStatement) withStatement = current;
     if (current.type === 'for_statement' || current.type === 'while_statement') {

@@ -9,7 +9,7 @@
 import type { Node } from 'web-tree-sitter';
 import type { Model, Operation } from '../engine/model';
 import { axisArgument, probabilityLike } from '../engine/values';
-import { unaryParts, unwrap } from '../engine/syntax';
+import { parentOf, unaryParts, unwrap } from '../engine/syntax';
 import { activationOf } from './activations';
 import { isOne, logOperation } from './stable-forms';
 
@@ -39,10 +39,10 @@ interface Term {
 /** The expression that uses `node`'s value directly, past parentheses and argument lists. */
 function consumer(node: Node): { parent: Node; child: Node } | null {
   let child = node;
-  let parent = node.parent;
+  let parent = parentOf(node);
   while (parent?.type === 'parenthesized_expression') {
     child = parent;
-    parent = parent.parent;
+    parent = parentOf(parent);
   }
   if (!parent) return null;
   if (parent.type === 'argument_list' || parent.type === 'arguments') {

@@ -29,7 +29,7 @@
 import type { Node } from 'web-tree-sitter';
 import { t } from '../engine/l10n';
 import type { Model, Operation } from '../engine/model';
-import { unaryParts, unwrap } from '../engine/syntax';
+import { parentOf, unaryParts, unwrap } from '../engine/syntax';
 import type { Fix, Rule, TextEdit } from '../engine/types';
 import { axisArgument, hasFloor, stableBetween } from '../engine/values';
 import { activationOf, activationReads, type Activation } from './activations';
@@ -147,8 +147,8 @@ function minusAroundReduction(model: Model, top: Node): TextEdit | null {
   const reduction = model.operation(use);
   if (!reduction || !['sum', 'mean'].includes(reduction.op) || !reduction.input) return null;
   if (unwrap(reduction.input).id !== unwrap(top).id) return null;
-  let outer = reduction.node.parent;
-  while (outer?.type === 'parenthesized_expression') outer = outer.parent;
+  let outer = parentOf(reduction.node);
+  while (outer?.type === 'parenthesized_expression') outer = parentOf(outer);
   const minus = outer ? unaryParts(outer) : null;
   if (!outer || minus?.operator !== '-') return null;
   return {
@@ -176,8 +176,8 @@ function statementRemoval(model: Model, statement: Node): TextEdit | null {
 
 /** The call or operator that takes `node` as its input, past parentheses. */
 function consumerOf(node: Node): Node | null {
-  let current = node.parent;
-  while (current?.type === 'parenthesized_expression') current = current.parent;
+  let current = parentOf(node);
+  while (current?.type === 'parenthesized_expression') current = parentOf(current);
   if (!current) return null;
   if (current.type === 'argument_list') return current.parent;
   if (current.type === 'attribute' || current.type === 'member_expression') return current.parent;

@@ -5,7 +5,7 @@
 
 import type { Node } from 'web-tree-sitter';
 import type { Model, Operation } from '../engine/model';
-import { ancestors, contains, unaryParts, unwrap } from '../engine/syntax';
+import { contains, parentOf, typeOf, unaryParts, unwrap } from '../engine/syntax';
 import type { TextEdit } from '../engine/types';
 import { activationOf, type Activation } from './activations';
 
@@ -283,10 +283,11 @@ export function guardedByCondition(model: Model, log: Operation): boolean {
   const argument = model.source(unwrap(log.input));
   const mentionsArgument = (condition: Node | null | undefined): boolean =>
     !!condition && !contains(condition, log.node) && model.source(condition).includes(argument);
-  for (const ancestor of ancestors(log.node)) {
+  let ancestor = parentOf(log.node);
+  for (let reach = 0; ancestor && reach < GUARD_REACH; reach++, ancestor = parentOf(ancestor)) {
     const operation = model.operation(ancestor);
     if (operation?.op === 'where' && mentionsArgument(operation.input)) return true;
-    if (CONDITIONALS.has(ancestor.type)) {
+    if (CONDITIONALS.has(typeOf(ancestor))) {
       const condition =
         ancestor.childForFieldName('condition') ??
         (ancestor.type === 'conditional_expression' ? ancestor.namedChildren[1] : null);
@@ -301,6 +302,12 @@ export function guardedByCondition(model: Model, log: Operation): boolean {
   }
   return false;
 }
+
+/**
+ * How many ancestors up a guard is looked for. Real guards sit a few statements up; without a
+ * bound, every log of a thousands-deep nested expression would climb the whole nesting.
+ */
+const GUARD_REACH = 100;
 
 const CONDITIONALS = new Set([
   'if_statement',

@@ -5,7 +5,7 @@
 
 import type { Node } from 'web-tree-sitter';
 import type { Library, Model, Operation, Reference } from '../engine/model';
-import { numberValue, unaryParts, unwrap } from '../engine/syntax';
+import { numberValue, parentOf, unaryParts, unwrap } from '../engine/syntax';
 import type { TextEdit } from '../engine/types';
 
 /** Node kinds that bind tighter than any operator, so they never need parentheses. */
@@ -158,8 +158,8 @@ export function isOne(node: Node): boolean {
 
 /** The statement-level parent of an expression, looking through parentheses. */
 export function parentThroughParentheses(node: Node): Node | null {
-  let parent = node.parent;
-  while (parent?.type === 'parenthesized_expression') parent = parent.parent;
+  let parent = parentOf(node);
+  while (parent?.type === 'parenthesized_expression') parent = parentOf(parent);
   return parent;
 }
 

@@ -17,7 +17,14 @@
 import type { Node } from 'web-tree-sitter';
 import { t } from '../engine/l10n';
 import type { Model } from '../engine/model';
-import { calleeLastName, callParts, memberParts, numberValue, unwrap } from '../engine/syntax';
+import {
+  calleeLastName,
+  callParts,
+  memberParts,
+  numberValue,
+  parentOf,
+  unwrap,
+} from '../engine/syntax';
 import type { Rule } from '../engine/types';
 import { lastSegment, option } from './arguments';
 
@@ -107,8 +114,8 @@ function initStd(model: Model, node: Node): Node | null {
 function returnedByEnclosingFunction(call: Node, target: Node): boolean {
   const name = unwrap(target);
   if (name.type !== 'identifier') return false;
-  let scope = call.parent;
-  while (scope && scope.type !== 'function_definition') scope = scope.parent;
+  let scope = parentOf(call);
+  while (scope && scope.type !== 'function_definition') scope = parentOf(scope);
   if (!scope) return false;
   return scope
     .descendantsOfType('return_statement')
@@ -147,7 +154,13 @@ function scaledRandn(model: Model, node: Node): { scale: Node; value: number } |
 
 function usedAsWeight(model: Model, node: Node): boolean {
   let current = node;
-  while (current.parent?.type === 'parenthesized_expression') current = current.parent;
+  for (
+    let up = parentOf(current);
+    up?.type === 'parenthesized_expression';
+    up = parentOf(current)
+  ) {
+    current = up;
+  }
   const parent = current.parent;
   if (parent?.type === 'argument_list') {
     const call = parent.parent ? callParts(parent.parent) : null;

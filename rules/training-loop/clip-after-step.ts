@@ -22,6 +22,7 @@ import {
   ownLineStatement,
   type GradientEvent,
 } from './gradient-steps';
+import { parentOf } from '../engine/syntax';
 
 export const clipAfterStep: Rule = {
   meta: {
@@ -134,8 +135,8 @@ function insertBefore(statement: Node, lines: string[], eol: string): TextEdit {
 
 /** The statement of `block` that holds `node`, or null when `node` lies outside the block. */
 function ancestorIn(node: Node, block: Node): Node | null {
-  for (let current: Node | null = node; current; current = current.parent) {
-    if (current.parent?.id === block.id) return current;
+  for (let current: Node | null = node; current; current = parentOf(current)) {
+    if (parentOf(current)?.id === block.id) return current;
   }
   return null;
 }

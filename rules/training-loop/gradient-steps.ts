@@ -7,12 +7,13 @@
 import type { Node } from 'web-tree-sitter';
 import type { Model } from '../engine/model';
 import {
+  calleeLastName,
   callParts,
+  type CallParts,
   enclosingStatement,
   memberParts,
+  parentOf,
   unwrap,
-  type CallParts,
-  calleeLastName,
 } from '../engine/syntax';
 
 export type StepKind = 'backward' | 'step' | 'clip' | 'unscale';
@@ -181,8 +182,8 @@ export function valueOf(model: Model, expression: Node): Node | null {
 
 /** `self.name = value` anywhere in the enclosing class: the last such assignment. */
 function selfAttributeValue(attribute: Node): Node | null {
-  let owner: Node | null = attribute.parent;
-  while (owner && owner.type !== 'class_definition') owner = owner.parent;
+  let owner: Node | null = parentOf(attribute);
+  while (owner && owner.type !== 'class_definition') owner = parentOf(owner);
   if (!owner) return null;
   let found: Node | null = null;
   for (const assignment of owner.descendantsOfType('assignment')) {
@@ -218,7 +219,7 @@ export class GradientTimeline {
 
 /** The function or module whose body runs the call; lambdas and comprehensions do not count. */
 function functionScopeOf(model: Model, node: Node): Node {
-  for (let current = node.parent; current; current = current.parent) {
+  for (let current = parentOf(node); current; current = parentOf(current)) {
     if (
       current.type === 'function_definition' ||
       current.type === 'module' ||
@@ -303,8 +304,8 @@ function localDefinition(model: Model, call: Node): Node | null {
   }
   const member = memberParts(callee);
   if (!member || member.object.text !== 'self') return null;
-  let owner: Node | null = call.parent;
-  while (owner && owner.type !== 'class_definition') owner = owner.parent;
+  let owner: Node | null = parentOf(call);
+  while (owner && owner.type !== 'class_definition') owner = parentOf(owner);
   const methods = owner?.childForFieldName('body')?.namedChildren ?? [];
   for (const method of methods) {
     const definition =
@@ -449,7 +450,7 @@ function sameNameAt(model: Model, identifier: Node, site: Node): boolean {
 }
 
 function enclosingClass(node: Node): Node | null {
-  for (let current = node.parent; current; current = current.parent) {
+  for (let current = parentOf(node); current; current = parentOf(current)) {
     if (current.type === 'class_definition') return current;
   }
   return null;

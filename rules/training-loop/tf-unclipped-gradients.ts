@@ -15,7 +15,7 @@
 import type { Node } from 'web-tree-sitter';
 import { t } from '../engine/l10n';
 import type { Model } from '../engine/model';
-import { calleeLastName, callParts, memberParts, unwrap } from '../engine/syntax';
+import { calleeLastName, callParts, memberParts, parentOf, unwrap } from '../engine/syntax';
 import type { Fix, Rule, TextEdit } from '../engine/types';
 import { constructionOf, linesBefore, ownLineStatement } from './gradient-steps';
 
@@ -110,7 +110,7 @@ function mentionsClip(node: Node): boolean {
 }
 
 function enclosingAssignment(target: Node): Node | null {
-  for (let current = target.parent; current; current = current.parent) {
+  for (let current = parentOf(target); current; current = parentOf(current)) {
     if (current.type === 'assignment') return current;
     if (current.type.endsWith('statement')) return null;
   }

@@ -25,6 +25,7 @@ import {
   comparisonParts,
   memberParts,
   numberValue,
+  parentOf,
   textOf,
   typeOf,
   unwrap,
@@ -370,7 +371,11 @@ function productUpdate(model: Model, node: Node): { accumulator: Node; factor: N
 /** True when the node runs repeatedly: inside a loop of its own function. */
 function insideLoop(model: Model, node: Node): boolean {
   const scope = model.scopeOf(node);
-  for (let current = node.parent; current && current.id !== scope.id; current = current.parent) {
+  for (
+    let current = parentOf(node);
+    current && current.id !== scope.id;
+    current = parentOf(current)
+  ) {
     if (current.type === 'for_statement' || current.type === 'while_statement') return true;
     if (current.type === 'for_in_statement' || current.type === 'do_statement') return true;
   }

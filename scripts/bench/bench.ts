@@ -398,6 +398,9 @@ async function main(): Promise<void> {
     `${(split.analyse / treeSitterMs).toFixed(2)}×`,
   );
 
+  console.log('\nDeep nesting (every level a hazard for several rules)');
+  deepNesting();
+
   console.log('\nOther tools on the Python files');
   const pythonTreeSitterMs = treeSitterAlone(python);
   const cpython = cpythonParse(python);
@@ -423,6 +426,32 @@ async function main(): Promise<void> {
   }
 
   printTable();
+}
+
+/**
+ * A pathological file: `np.log(1 + np.exp(` nested level after level. Rules that look up the
+ * tree from each hazard must not make its analysis grow faster than the square of the depth.
+ */
+function deepNesting(): void {
+  for (const depth of [250, 500, 1000]) {
+    const text = `import numpy as np\ny = ${'np.log(1 + np.exp('.repeat(depth)}x${'))'.repeat(depth)}\n`;
+    const options = { rules: allRules };
+    const tree = parse(text, 'python');
+    try {
+      const start = performance.now();
+      const { findings } = analyzeTree(tree, text, 'python', { ...options, withFixes: false });
+      const analyseMs = performance.now() - start;
+      const withFixes = performance.now();
+      analyzeTree(tree, text, 'python', { ...options, withFixes: true });
+      row(
+        `${thousands(depth)} levels (${thousands(text.length)} characters)`,
+        `analysis ${seconds(analyseMs)}, with fixes ${seconds(performance.now() - withFixes)}, ` +
+          `${thousands(findings.length)} findings`,
+      );
+    } finally {
+      tree.delete();
+    }
+  }
 }
 
 async function flake8(skip: Set<string>, roots: string[], pythonLines: number, cores: number) {
