@@ -8,8 +8,11 @@
 // never runs, silently.
 // Use instead: `np.isnan(x)` (or `torch.isnan`, `jnp.isnan`, `math.isnan`), `Number.isNaN(x)`;
 // for `!=`, `not isnan(x)` in a condition and `~isnan(x)` in an array expression.
-// Fix safety: safe. The fix gives the answer the comparison was written to give; it changes no
-// value that the program could have relied on, since the comparison had a constant result.
+// Fix safety: unsafe in Python, safe in TypeScript and JavaScript. The fix gives the answer the
+// comparison was written to give, and the comparison's constant result was nothing a program
+// could rely on; but Python's `isnan` raises TypeError for `None` or a string, where the
+// comparison quietly gave False, so a program that passes such values would now stop.
+// `Number.isNaN` accepts any value.
 
 import type { Node } from 'web-tree-sitter';
 import { t } from '../engine/l10n';
@@ -47,7 +50,7 @@ export const nanComparison: Rule = {
     family: 'comparisons',
     severity: 'error',
     dialects: ['python', 'ts'],
-    fixSafety: 'safe',
+    fixSafety: 'unsafe',
     triggers: /nan/i,
     summary: 'Equality comparison with NaN (x == np.nan, x === NaN), which is never true.',
     explanation:
@@ -163,7 +166,8 @@ function isnanFix(
   const text = negated ? (useNot ? `not ${call}` : `~${call}`) : call;
   return {
     title: t('Use {0}', reference.text),
-    safe: true,
+    // isnan raises TypeError for None or a string, which compared unequal to NaN without error.
+    safe: false,
     edits: [
       model.replace(comparison, text),
       ...(reference.importEdit ? [reference.importEdit] : []),
