@@ -16,6 +16,7 @@ import type { Finding, LanguageId, Position, Range, TextEdit } from '../rules/en
 import { codeEnabled, severityFor, type LoadedConfig } from '../rules/project/config';
 import {
   applyNotebookEdits,
+  blankIPythonSyntax,
   confineImports,
   joinCells,
   readNotebook,
@@ -323,7 +324,35 @@ function analyzeNotebook(source: SourceText, settings: ScanSettings, result: Fil
     written = finishFixes(source, prefix + rewritten, outcome.applied, settings, result);
   }
   const shown = written ? outcome : { checked: outcome.first, document: initial };
-  reportChecked(shown.checked, (range) => cellPlace(shown.document.joined, range), result);
+  const checked = shown.checked.firstSyntaxError
+    ? {
+        ...shown.checked,
+        firstSyntaxError: cellSyntaxError(shown.document) ?? shown.checked.firstSyntaxError,
+      }
+    : shown.checked;
+  reportChecked(checked, (range) => cellPlace(shown.document.joined, range), result);
+}
+
+/**
+ * Where the first cell that does not parse on its own has its first error, in the joined text.
+ * Parsed together, a half-typed cell runs into the next one (`x = 1 +` then `def f():`), and
+ * tree-sitter may place the error in a later cell or wrap earlier cells into it; each cell runs
+ * on its own in Jupyter, so the cell that fails alone is the one to name.
+ */
+function cellSyntaxError(document: NotebookDocument): Position | null {
+  for (const cell of document.cells) {
+    if (cell.kind !== 'code') continue;
+    const text = blankIPythonSyntax(cell.source);
+    const tree = parse(text, 'python');
+    try {
+      if (!tree.rootNode.hasError) continue;
+      const inCell = positionOf(text, firstErrorNode(tree.rootNode).startIndex);
+      return document.joined.fromCell(cell.index, inCell);
+    } finally {
+      tree.delete();
+    }
+  }
+  return null;
 }
 
 function applyToCells(

@@ -120,13 +120,17 @@ export function joinCells(cells: NotebookCell[]): JoinedNotebook {
 }
 
 const LINE_MAGIC = /^\s*[%!]/;
+/** Cell magics whose body is Python, run as usual: timed, profiled, or with its output captured. */
+const PYTHON_CELL_MAGICS = /^%%(time|timeit|capture|prun)(\s|$)/;
 const HELP = /^\s*\?|^\s*[\w.]+\s*\?\??\s*$/;
 const ASSIGNED_FROM_SHELL = /^\s*[\w.,\s]+=\s*[!%]/;
 
 /**
  * Replaces IPython-only lines by empty lines (or `pass` where they are indented, so that a block
- * keeps a body). A cell magic (`%%time`, `%%bash`) blanks its whole cell: its body may not be
- * Python at all. A backslash at the end of a magic line continues it on the next line.
+ * keeps a body). A cell magic (`%%bash`, `%%writefile`) blanks its whole cell, whose body may not
+ * be Python at all, except the magics that run their body as Python (`%%time`, `%%timeit`,
+ * `%%capture`, `%%prun`): there only the magic's line goes. A backslash at the end of a magic
+ * line continues it on the next line.
  *
  * FIXME: a line starting with `%` inside a bracket or a triple-quoted string is Python, yet is
  * blanked too; telling them apart needs the parser.
@@ -134,7 +138,8 @@ const ASSIGNED_FROM_SHELL = /^\s*[\w.,\s]+=\s*[!%]/;
 export function blankIPythonSyntax(source: string): string {
   const lines = source.split(/(\r\n|\r|\n)/);
   const firstCode = lines.find((line, position) => position % 2 === 0 && line.trim() !== '');
-  const wholeCell = firstCode?.trimStart().startsWith('%%') ?? false;
+  const magic = firstCode?.trimStart() ?? '';
+  const wholeCell = magic.startsWith('%%') && !PYTHON_CELL_MAGICS.test(magic);
 
   let continued = false;
   for (let position = 0; position < lines.length; position += 2) {

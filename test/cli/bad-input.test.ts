@@ -126,6 +126,42 @@ describe('what a scan counts as checked', () => {
     }
   });
 
+  test('a notebook names the cell that does not parse, and checks the cells that do', () => {
+    const cell = (source: string) => ({
+      cell_type: 'code',
+      metadata: {},
+      execution_count: null,
+      source,
+      outputs: [],
+    });
+    const notebook = {
+      // Joined, cell 2 runs on into cell 3; in Jupyter each cell parses on its own.
+      cells: [
+        cell('import numpy as np'),
+        cell('total = 1 +\n'),
+        cell('def softplus(x):\n    return np.log(1 + np.exp(x))\n'),
+        cell('%%time\ny = np.log(1 + np.exp(z))\n'),
+      ],
+      metadata: { language_info: { name: 'python' } },
+      nbformat: 4,
+      nbformat_minor: 5,
+    };
+    const root = makeProject({ 'half.ipynb': JSON.stringify(notebook) });
+    try {
+      const run = runCli(['check'], root);
+      assert.match(
+        run.stderr,
+        /^half\.ipynb:cell 2:1:\d+: note: syntax error; findings cover the parts that parse$/m,
+      );
+      assert.deepEqual(findingLines(run.stdout), [
+        'half.ipynb:cell 3:2:12: NG105',
+        'half.ipynb:cell 4:2:5: NG105',
+      ]);
+    } finally {
+      removeProject(root);
+    }
+  });
+
   test('TypeScript modules (.mts, .cts) are found and checked', () => {
     const source =
       "import * as tf from '@tensorflow/tfjs';\nconst e = tf.exp(x);\nexport const p = tf.div(e, tf.sum(e));\n";

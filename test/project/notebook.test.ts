@@ -148,9 +148,13 @@ describe('joinCells', () => {
     );
   });
 
-  test('a cell magic blanks its whole cell', () => {
-    assert.equal(blankIPythonSyntax('%%time\nx = np.exp(1)\ny = 2'), '\n\n');
+  test('a cell magic blanks its whole cell, unless it runs its body as Python', () => {
     assert.equal(blankIPythonSyntax('\n%%bash\necho hi'), '\n\n');
+    assert.equal(blankIPythonSyntax('%%writefile run.py\nx = 1'), '\n');
+    assert.equal(blankIPythonSyntax('%%time\nx = np.exp(1)\ny = 2'), '\nx = np.exp(1)\ny = 2');
+    assert.equal(blankIPythonSyntax('%%timeit -n 10\nf(x)'), '\nf(x)');
+    assert.equal(blankIPythonSyntax('%%capture out\nf(x)'), '\nf(x)');
+    assert.equal(blankIPythonSyntax('%%timer\nnot python'), '\n');
   });
 
   test('line endings are kept', () => {
