@@ -34,7 +34,9 @@ function buildProgram(language: DisplayLanguage): Command {
     .configureOutput({ outputError: (text, write) => write(text) });
 
   const languageOption = () =>
-    new Option('--lang <language>', t('language of messages')).choices(LANGUAGES).default(language);
+    new Option('--lang <language>', t('language of messages'))
+      .choices(LANGUAGES)
+      .default(language, t('from LC_ALL, LC_MESSAGES or LANG, else en'));
 
   program
     .command('check')

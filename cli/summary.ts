@@ -21,8 +21,14 @@ export function summaryLines(results: FileResult[], settings: ScanSettings): str
   const checked = results.filter(
     (result) => result.parsed || result.notes.every((note) => note.kind === 'note'),
   ).length;
+  // Files that could not be read make the exit code 2; the summary says so beside the count.
+  const unread = results.filter(
+    (result) => !result.parsed && result.notes.some((note) => note.kind === 'error'),
+  ).length;
+  const notChecked =
+    unread > 0 ? [t('{0} could not be checked (see above).', fileCount(unread))] : [];
   if (findings.length === 0) {
-    lines.push(t('No problems found ({0} checked).', fileCount(checked)));
+    lines.push(t('No problems found ({0} checked).', fileCount(checked)), ...notChecked);
     return lines;
   }
   const safe = findings.filter((finding) => finding.fixability === 'safe').length;
@@ -33,7 +39,7 @@ export function summaryLines(results: FileResult[], settings: ScanSettings): str
     fileCount(files),
     hint(settings, safe, unsafe),
   );
-  lines.push(found);
+  lines.push(found, ...notChecked);
   return lines;
 }
 

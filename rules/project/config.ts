@@ -300,10 +300,13 @@ function isTable(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** Why a configuration file could not be read, in words rather than an errno code. */
 function errorText(error: unknown): string {
-  if (error && typeof error === 'object' && 'code' in error && typeof error.code === 'string') {
-    return error.code;
-  }
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === 'EISDIR') return t('it is a folder, not a file');
+  if (code === 'ENOENT') return t('no such file or directory');
+  if (code === 'EACCES' || code === 'EPERM') return t('permission denied');
+  if (typeof code === 'string') return code;
   return error instanceof Error ? error.message : String(error);
 }
 

@@ -136,6 +136,10 @@ describe('project configuration', () => {
         const missing = runCli(['check', '--config', 'none.toml'], root);
         assert.equal(missing.status, 2);
         assert.match(missing.stderr, /none\.toml: no such file or directory/);
+        fs.mkdirSync(path.join(root, 'settings'));
+        const folder = runCli(['check', '--config', 'settings'], root);
+        assert.equal(folder.status, 2);
+        assert.match(folder.stderr, /^settings: cannot read: it is a folder, not a file$/m);
       },
     );
   });
