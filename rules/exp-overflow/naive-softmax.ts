@@ -8,12 +8,14 @@
 // Use instead: the library softmax over the same axis (it subtracts the max internally), or
 // `exp(x - max(x))` where no library softmax fits.
 // Fix safety: safe. The library softmax returns the same values on every input where the
-// hand-written form is finite.
+// hand-written form is finite. An `e = exp(x)` that only fed the division is removed with it.
 
 import type { Node } from 'web-tree-sitter';
 import { t } from '../engine/l10n';
 import type { Model, Operation } from '../engine/model';
-import type { Fix, Rule } from '../engine/types';
+import { contains, typeOf, unwrap } from '../engine/syntax';
+import type { Fix, Rule, TextEdit } from '../engine/types';
+import { ownLineStatement, removeLines } from '../training-loop/gradient-steps';
 import { manualSigmoidAt } from './manual-sigmoid';
 import {
   axisArgument,
@@ -96,23 +98,17 @@ function buildFixes(model: Model, exp: Operation, division: Node, denominator: N
   const axis = axisArgument(total);
   const library = LIBRARY_SOFTMAX[exp.library];
   if (library && axis) {
-    return [
-      libraryFix(
-        model,
-        library.names,
-        division,
-        `${model.source(input)}, ${library.axis}=${model.source(axis)}`,
-        true,
-      ),
-    ];
+    const args = `${model.source(input)}, ${library.axis}=${model.source(axis)}`;
+    return [libraryFix(model, library.names, exp, division, args, true)];
   }
   if (!axis && (exp.library === 'numpy' || exp.library === 'scipy')) {
     // scipy.special.softmax with no axis normalises over every element, as the plain sum does.
-    return [libraryFix(model, ['scipy.special.softmax'], division, model.source(input), true)];
+    return [libraryFix(model, ['scipy.special.softmax'], exp, division, model.source(input), true)];
   }
   if (exp.library === 'tfjs' && (!axis || model.source(axis) === '-1')) {
     // tf.softmax normalises over the last axis: the same as a plain sum for a 1-D tensor only.
-    return [libraryFix(model, ['tfjs.softmax'], division, model.source(input), axis !== null)];
+    const safe = axis !== null;
+    return [libraryFix(model, ['tfjs.softmax'], exp, division, model.source(input), safe)];
   }
   const shifted = maxShiftFix(model, [exp, summedExp]);
   return shifted ? [shifted] : [];
@@ -122,22 +118,68 @@ function displayName(qualified: string): string {
   return qualified.replace(/^tensorflow\./, 'tf.').replace(/^tfjs\./, 'tf.');
 }
 
+/** The division becomes the library softmax; an `e = exp(x)` that only fed it goes too. */
 function libraryFix(
   model: Model,
   names: string[],
+  exp: Operation,
   division: Node,
   args: string,
   safe: boolean,
 ): Fix {
   const reference = model.reference(...names);
-  return {
-    title: t('Use {0}', displayName(names[0])),
-    safe,
-    edits: [
-      model.replace(division, `${reference.text}(${args})`),
-      ...(reference.importEdit ? [reference.importEdit] : []),
-    ],
-  };
+  const edits: TextEdit[] = [model.replace(division, `${reference.text}(${args})`)];
+  const orphan = orphanedExp(model, exp, division);
+  if (orphan) edits.push(removeLines(model, orphan));
+  if (reference.importEdit) edits.push(reference.importEdit);
+  return { title: t('Use {0}', displayName(names[0])), safe, edits };
+}
+
+/**
+ * The statement `e = exp(x)` whose only reader is the division the library softmax replaces.
+ * Left in, it would still compute the exp for nothing, and overflow (a warning, or an error
+ * under `np.seterr(all="raise")`). Null unless it binds one plain name to the exp alone, on a
+ * line of its own, in a block that keeps other statements, and the name is read nowhere else in
+ * its scope.
+ */
+function orphanedExp(model: Model, exp: Operation, division: Node): Node | null {
+  if (contains(division, exp.node)) return null;
+  const statement = ownLineStatement(model, exp.node);
+  const binding = statement ? singleBinding(statement) : null;
+  if (!statement || !binding || unwrap(binding.value).id !== exp.node.id) return null;
+  const siblings = statement.parent?.namedChildren ?? [];
+  if (!siblings.some((other) => other && other.id !== statement.id && other.type !== 'comment'))
+    return null;
+  const name = binding.name.text;
+  const readers = model
+    .scopeOf(statement)
+    .descendantsOfType(['identifier', 'shorthand_property_identifier'])
+    .filter((identifier) => identifier !== null && identifier.text === name);
+  const elsewhere = readers.some(
+    (identifier) => identifier!.id !== binding.name.id && !contains(division, identifier!),
+  );
+  return elsewhere ? null : statement;
+}
+
+/** `name = value` in Python, `const name = value;` (one declarator) in TypeScript. */
+function singleBinding(statement: Node): { name: Node; value: Node } | null {
+  const type = typeOf(statement);
+  if (type === 'expression_statement') {
+    const assignment = statement.namedChildren[0];
+    if (statement.namedChildCount !== 1 || assignment?.type !== 'assignment') return null;
+    const left = assignment.childForFieldName('left');
+    const right = assignment.childForFieldName('right');
+    if (assignment.childForFieldName('type') || left?.type !== 'identifier' || !right) return null;
+    return { name: left, value: right };
+  }
+  if (type === 'lexical_declaration' || type === 'variable_declaration') {
+    const declarator = statement.namedChildren[0];
+    if (statement.namedChildCount !== 1 || declarator?.type !== 'variable_declarator') return null;
+    const name = declarator.childForFieldName('name');
+    const value = declarator.childForFieldName('value');
+    return name?.type === 'identifier' && value ? { name, value } : null;
+  }
+  return null;
 }
 
 /**

@@ -15,14 +15,15 @@ import type { Node } from 'web-tree-sitter';
 import { t } from '../engine/l10n';
 import type { Model } from '../engine/model';
 import type { Fix, Rule, TextEdit } from '../engine/types';
+import { parentOf } from '../engine/syntax';
 import { stableBetween } from '../engine/values';
 import {
   GradientTimeline,
   lineEnding,
   ownLineStatement,
+  removeLines,
   type GradientEvent,
 } from './gradient-steps';
-import { parentOf } from '../engine/syntax';
 
 export const clipAfterStep: Rule = {
   meta: {
@@ -186,15 +187,4 @@ function reindent(model: Model, statement: Node, indent: string): string[] {
     .slice(start, statement.endIndex)
     .split(/\r?\n/)
     .map((line) => (line.startsWith(own) ? indent + line.slice(own.length) : line));
-}
-
-/** Deletes a statement's whole lines, including the line break after them. */
-function removeLines(model: Model, statement: Node): TextEdit {
-  const start = { line: statement.startPosition.row, character: 0 };
-  const lastRow = statement.endPosition.row;
-  const end =
-    lastRow + 1 < model.lineCount
-      ? { line: lastRow + 1, character: 0 }
-      : model.positionAt(model.text.length);
-  return { range: { start, end }, newText: '' };
 }

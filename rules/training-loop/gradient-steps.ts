@@ -6,6 +6,7 @@
 
 import type { Node } from 'web-tree-sitter';
 import type { Model } from '../engine/model';
+import type { TextEdit } from '../engine/types';
 import {
   calleeLastName,
   callParts,
@@ -369,6 +370,17 @@ export function linesAfter(model: Model, statement: Node, lines: string[]) {
   }
   const position = { line: row, character: 0 };
   return { range: { start: position, end: position }, newText: `${text}${eol}` };
+}
+
+/** Deletes a statement's whole lines, including the line break after them. */
+export function removeLines(model: Model, statement: Node): TextEdit {
+  const start = { line: statement.startPosition.row, character: 0 };
+  const lastRow = statement.endPosition.row;
+  const end =
+    lastRow + 1 < model.lineCount
+      ? { line: lastRow + 1, character: 0 }
+      : model.positionAt(model.text.length);
+  return { range: { start, end }, newText: '' };
 }
 
 /** An insertion of whole lines before a statement, at its indentation. */
