@@ -21,6 +21,7 @@ import {
   joinCells,
   readNotebook,
   rewriteNotebook,
+  sourceLinesInFile,
   type JoinedNotebook,
   type NotebookCell,
 } from '../rules/project/notebook';
@@ -314,6 +315,7 @@ function analyzeNotebook(source: SourceText, settings: ScanSettings, result: Fil
   );
   result.parsed = true;
   let written = true;
+  let json = source.text;
   if (outcome.applied > 0) {
     const changed = new Map<number, string>();
     outcome.document.cells.forEach((cell, position) => {
@@ -322,6 +324,7 @@ function analyzeNotebook(source: SourceText, settings: ScanSettings, result: Fil
     const rewritten = rewriteNotebook(source.text, changed);
     const prefix = source.bom ? '\ufeff' : '';
     written = finishFixes(source, prefix + rewritten, outcome.applied, settings, result);
+    if (written) json = rewritten;
   }
   const shown = written ? outcome : { checked: outcome.first, document: initial };
   const checked = shown.checked.firstSyntaxError
@@ -330,7 +333,8 @@ function analyzeNotebook(source: SourceText, settings: ScanSettings, result: Fil
         firstSyntaxError: cellSyntaxError(shown.document) ?? shown.checked.firstSyntaxError,
       }
     : shown.checked;
-  reportChecked(checked, (range) => cellPlace(shown.document.joined, range), result);
+  const fileLines = sourceLinesInFile(json);
+  reportChecked(checked, (range) => cellPlace(shown.document.joined, range, fileLines), result);
 }
 
 /**
@@ -371,11 +375,18 @@ function applyToCells(
   return { document: { cells, joined: joinCells(cells) }, applied: edited.applied };
 }
 
-function cellPlace(joined: JoinedNotebook, range: Range): Place {
+function cellPlace(joined: JoinedNotebook, range: Range, fileLines: Map<number, number[]>): Place {
   const mapped =
     joined.toCell(range) ?? joined.toCell({ start: range.start, end: range.start }) ?? null;
   if (!mapped) return toPlace(range);
-  return { ...toPlace(mapped.range), cell: mapped.cell + 1 };
+  const place: Place = { ...toPlace(mapped.range), cell: mapped.cell + 1 };
+  const lines = fileLines.get(mapped.cell);
+  const first = lines?.[mapped.range.start.line];
+  if (lines && first !== undefined) {
+    place.fileLine = first + 1;
+    place.fileEndLine = (lines[mapped.range.end.line] ?? first) + 1;
+  }
+  return place;
 }
 
 function toPlace(range: Range): Place {

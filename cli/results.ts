@@ -9,7 +9,11 @@ export interface Place {
   column: number;
   endLine: number;
   endColumn: number;
+  /** In a notebook: the cell (from 1, counting every cell), which `line` and `column` are in. */
   cell?: number;
+  /** In a notebook: the lines of the .ipynb file that hold the place's first and last lines. */
+  fileLine?: number;
+  fileEndLine?: number;
 }
 
 export interface ReportedEdit extends Place {

@@ -28,16 +28,26 @@ export function formatGithub(results: FileResult[], cwd: string): string {
     const file = escapeProperty(displayPath(cwd, result.path));
     for (const finding of result.findings) {
       const { place } = finding;
+      // A notebook's annotation goes on the lines of the .ipynb that hold the code (no columns:
+      // inside a JSON string they would not match), and its message says where in which cell.
+      const where =
+        place.cell === undefined
+          ? [
+              `line=${place.line}`,
+              `col=${place.column}`,
+              `endLine=${place.endLine}`,
+              `endColumn=${place.endColumn}`,
+            ]
+          : place.fileLine === undefined
+            ? []
+            : [`line=${place.fileLine}`, `endLine=${place.fileEndLine ?? place.fileLine}`];
       const properties = [
         `file=${file}`,
-        `line=${place.line}`,
-        `col=${place.column}`,
-        `endLine=${place.endLine}`,
-        `endColumn=${place.endColumn}`,
+        ...where,
         `title=${escapeProperty(`${finding.code} ${finding.name}`)}`,
       ].join(',');
-      // A notebook's lines count within a cell, which the annotation cannot say: the message does.
-      const cell = place.cell === undefined ? '' : `cell ${place.cell}: `;
+      const cell =
+        place.cell === undefined ? '' : `cell ${place.cell}:${place.line}:${place.column}: `;
       const message = escapeData(`${cell}${finding.message}`);
       lines.push(`::${COMMANDS[finding.severity]} ${properties}::${message}`);
     }

@@ -95,7 +95,16 @@ function artifactLocation(filePath: string, cwd: string): Sarif.ArtifactLocation
   return { uri: relative.split('/').map(encodeURIComponent).join('/'), uriBaseId: ROOT_ID };
 }
 
+/**
+ * A region of the file as stored. A notebook's place counts lines within its cell: the region
+ * is the lines of the .ipynb that hold those source lines, without columns, which inside a JSON
+ * string would not match the code's.
+ */
 function region(place: Place): Sarif.Region {
+  if (place.cell !== undefined) {
+    if (place.fileLine === undefined) return {};
+    return { startLine: place.fileLine, endLine: place.fileEndLine ?? place.fileLine };
+  }
   return {
     startLine: place.line,
     startColumn: place.column,
@@ -104,8 +113,19 @@ function region(place: Place): Sarif.Region {
   };
 }
 
+/** Where a notebook place is in its cell, which the region of the file cannot say. */
+function cellProperties(place: Place): Sarif.PropertyBag | undefined {
+  if (place.cell === undefined) return undefined;
+  return { cell: place.cell, cellLine: place.line, cellColumn: place.column };
+}
+
 function physicalLocation(filePath: string, cwd: string, place: Place): Sarif.PhysicalLocation {
-  return { artifactLocation: artifactLocation(filePath, cwd), region: region(place) };
+  const location: Sarif.PhysicalLocation = { artifactLocation: artifactLocation(filePath, cwd) };
+  const where = region(place);
+  if (where.startLine !== undefined) location.region = where;
+  const properties = cellProperties(place);
+  if (properties) location.properties = properties;
+  return location;
 }
 
 function toResult(
@@ -128,8 +148,8 @@ function toResult(
       message: { text: related.message },
     }));
   }
-  // A notebook's lines count within a cell; SARIF regions address the file's own text, so a
-  // notebook finding names its cell in a property and carries no fix (its edits are in cells).
+  // A notebook finding's region is in the .ipynb's own lines and its cell is named in properties;
+  // it carries no fix, since its edits are to the cell's source, not to the file's text.
   if (finding.place.cell !== undefined) {
     sarifResult.properties = { cell: finding.place.cell };
   } else if (finding.fix) {

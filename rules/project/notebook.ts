@@ -308,6 +308,51 @@ export function rewriteNotebook(json: string, newSources: Map<number, string>): 
   return result;
 }
 
+/**
+ * Where each line of each cell's source sits in the notebook file: for the cell at each position
+ * in `cells`, the 0-based line of the file that holds that source line. Jupyter writes a source
+ * as a list of strings, one per line, each on a line of the file; a source written as a single
+ * string puts all of its lines on the line where that string starts. Tools that address the file
+ * itself (SARIF, GitHub annotations) need these lines, not the cell's own.
+ */
+export function sourceLinesInFile(json: string): Map<number, number[]> {
+  const found = new Map<number, number[]>();
+  const scanner = new JsonScanner(json);
+  const start = scanner.skipWhitespace(0);
+  if (json[start] !== '{') return found;
+  const cellsEntry = scanner.objectEntries(start).find((entry) => entry.key === 'cells');
+  if (!cellsEntry || json[cellsEntry.start] !== '[') return found;
+  const lineStarts = computeLineStarts(json);
+  const lineOf = (offset: number): number => {
+    let low = 0;
+    let high = lineStarts.length - 1;
+    while (low < high) {
+      const middle = (low + high + 1) >> 1;
+      if (lineStarts[middle] <= offset) low = middle;
+      else high = middle - 1;
+    }
+    return low;
+  };
+  scanner.arrayElements(cellsEntry.start).forEach((element, index) => {
+    if (json[element.start] !== '{') return;
+    const source = scanner.objectEntries(element.start).find((entry) => entry.key === 'source');
+    if (!source) return;
+    if (json[source.start] === '[') {
+      found.set(
+        index,
+        scanner.arrayElements(source.start).map((line) => lineOf(line.start)),
+      );
+    } else if (json[source.start] === '"') {
+      const text = JSON.parse(json.slice(source.start, source.end)) as string;
+      found.set(
+        index,
+        computeLineStarts(text).map(() => lineOf(source.start)),
+      );
+    }
+  });
+  return found;
+}
+
 /** Jupyter's own split: every line keeps its newline, the last one may have none. */
 function sourceLines(source: string): string[] {
   return source.match(/[^\n]*\n|[^\n]+$/g) ?? [];

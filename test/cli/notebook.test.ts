@@ -91,8 +91,27 @@ describe('notebooks', () => {
       const [finding] = JSON.parse(runCli(['check', '--format', 'json'], root).stdout);
       assert.equal(finding.cell, 3);
       assert.deepEqual([finding.line, finding.column], [3, 9]);
+      // Annotations and SARIF address the .ipynb's own lines: the one that holds the source line.
+      const fileLine =
+        NOTEBOOK.split('\n').findIndex((line) => line.includes('probs = np.exp')) + 1;
       const github = runCli(['check', '--format', 'github'], root).stdout;
-      assert.match(github, /^::warning file=scores\.ipynb,line=3,col=9,.*::cell 3: exp\(\)/);
+      assert.match(
+        github,
+        new RegExp(
+          `^::warning file=scores\\.ipynb,line=${fileLine},endLine=${fileLine},title=[^:]*::cell 3:3:9: exp\\(\\)`,
+        ),
+      );
+      const sarif = JSON.parse(runCli(['check', '--format', 'sarif'], root).stdout);
+      const [location] = sarif.runs[0].results[0].locations;
+      assert.deepEqual(location.physicalLocation.region, {
+        startLine: fileLine,
+        endLine: fileLine,
+      });
+      assert.deepEqual(location.physicalLocation.properties, {
+        cell: 3,
+        cellLine: 3,
+        cellColumn: 9,
+      });
     } finally {
       removeProject(root);
     }

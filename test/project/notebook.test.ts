@@ -9,6 +9,7 @@ import {
   joinCells,
   readNotebook,
   rewriteNotebook,
+  sourceLinesInFile,
   type NotebookCell,
 } from '../../rules/project/notebook';
 
@@ -269,5 +270,38 @@ describe('rewriteNotebook', () => {
       rewriteNotebook(escaped, new Map([[0, 'é']])),
       '{"cells": [{"source": ["é"], "outputs": [{"text": "caf\\u00e9 \\"q\\""}]}]}',
     );
+  });
+});
+
+describe('sourceLinesInFile', () => {
+  test('each source line is found on its line of the file, as a list or a single string', () => {
+    const json = [
+      '{',
+      ' "cells": [',
+      '  {"cell_type": "markdown", "metadata": {}, "source": ["# Title"]},',
+      '  {',
+      '   "cell_type": "code",',
+      '   "source": [',
+      '    "import numpy as np\\n",',
+      '    "y = np.exp(x)"',
+      '   ]',
+      '  },',
+      '  {"cell_type": "code", "source": "a = 1\\nb = 2\\n"}',
+      ' ]',
+      '}',
+    ].join('\n');
+    assert.deepEqual(
+      [...sourceLinesInFile(json)],
+      [
+        [0, [2]],
+        [1, [6, 7]],
+        [2, [10, 10, 10]],
+      ],
+    );
+  });
+
+  test('text that is not a notebook gives nothing', () => {
+    assert.equal(sourceLinesInFile('[1, 2]').size, 0);
+    assert.equal(sourceLinesInFile('{"cells": 3}').size, 0);
   });
 });
