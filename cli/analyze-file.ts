@@ -10,7 +10,7 @@ import { allRules } from '../rules';
 import { applyEditGroups } from '../rules/engine/edits';
 import { analyzeTree, rulesFor, type Analysis, type AnalyzeOptions } from '../rules/engine/engine';
 import { t } from '../rules/engine/l10n';
-import { computeLineStarts } from '../rules/engine/model';
+import { computeLineStarts, positionIn } from '../rules/engine/model';
 import { languageForPath, parse } from '../rules/engine/parser';
 import type { Finding, LanguageId, Position, Range, TextEdit } from '../rules/engine/types';
 import { codeEnabled, severityFor, type LoadedConfig } from '../rules/project/config';
@@ -161,15 +161,7 @@ function firstErrorNode(root: Node): Node {
 }
 
 function positionOf(text: string, index: number): Position {
-  const starts = computeLineStarts(text);
-  let low = 0;
-  let high = starts.length - 1;
-  while (low < high) {
-    const middle = (low + high + 1) >> 1;
-    if (starts[middle] <= index) low = middle;
-    else high = middle - 1;
-  }
-  return { line: low, character: index - starts[low] };
+  return positionIn(computeLineStarts(text), index);
 }
 
 function analyzeOptionsFor(loaded: LoadedConfig, filePath: string): AnalyzeOptions {

@@ -3,8 +3,8 @@
 // edit covering the span that changed, so the editor keeps the cursor and folding elsewhere.
 
 import { applyEditGroups } from '../rules/engine/edits';
-import { computeLineStarts } from '../rules/engine/model';
-import type { Finding, Fix, Position, TextEdit } from '../rules/engine/types';
+import { computeLineStarts, positionIn } from '../rules/engine/model';
+import type { Finding, Fix, TextEdit } from '../rules/engine/types';
 
 /** Enough for fixes that unlock further fixes; a cycle of fixes stops here. */
 const MAX_ROUNDS = 10;
@@ -64,8 +64,8 @@ export function minimalEdit(before: string, after: string): TextEdit | null {
   const lineStarts = computeLineStarts(before);
   return {
     range: {
-      start: positionAt(lineStarts, prefix),
-      end: positionAt(lineStarts, before.length - suffix),
+      start: positionIn(lineStarts, prefix),
+      end: positionIn(lineStarts, before.length - suffix),
     },
     newText: after.slice(prefix, after.length - suffix),
   };
@@ -77,15 +77,4 @@ function splitsPair(text: string, index: number): boolean {
   const crlf = previous === 13 && next === 10;
   const surrogate = previous >= 0xd800 && previous <= 0xdbff && next >= 0xdc00 && next <= 0xdfff;
   return crlf || surrogate;
-}
-
-function positionAt(lineStarts: number[], offset: number): Position {
-  let low = 0;
-  let high = lineStarts.length - 1;
-  while (low < high) {
-    const middle = (low + high + 1) >> 1;
-    if (lineStarts[middle] <= offset) low = middle;
-    else high = middle - 1;
-  }
-  return { line: low, character: offset - lineStarts[low] };
 }

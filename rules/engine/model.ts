@@ -982,14 +982,7 @@ export class Model {
   }
 
   positionAt(index: number): Position {
-    let low = 0;
-    let high = this.lineStarts.length - 1;
-    while (low < high) {
-      const middle = (low + high + 1) >> 1;
-      if (this.lineStarts[middle] <= index) low = middle;
-      else high = middle - 1;
-    }
-    return { line: low, character: index - this.lineStarts[low] };
+    return positionIn(this.lineStarts, index);
   }
 
   rangeOf(node: Node): Range {
@@ -1095,6 +1088,24 @@ function stringText(node: Node): string | null {
 export function lineEndingOf(text: string): string {
   const match = /\r\n|\r|\n/.exec(text);
   return match ? match[0] : '\n';
+}
+
+/** The line (from 0) that holds an offset, given the offsets where lines start. */
+export function lineAt(lineStarts: readonly number[], offset: number): number {
+  let low = 0;
+  let high = lineStarts.length - 1;
+  while (low < high) {
+    const middle = (low + high + 1) >> 1;
+    if (lineStarts[middle] <= offset) low = middle;
+    else high = middle - 1;
+  }
+  return low;
+}
+
+/** The line and character of an offset, given the offsets where lines start. */
+export function positionIn(lineStarts: readonly number[], offset: number): Position {
+  const line = lineAt(lineStarts, offset);
+  return { line, character: offset - lineStarts[line] };
 }
 
 export function computeLineStarts(text: string): number[] {

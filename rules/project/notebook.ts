@@ -8,7 +8,7 @@
 
 import { applyEditGroups } from '../engine/edits';
 import { t } from '../engine/l10n';
-import { computeLineStarts } from '../engine/model';
+import { computeLineStarts, lineAt } from '../engine/model';
 import type { Position, Range, TextEdit } from '../engine/types';
 
 export interface NotebookCell {
@@ -323,16 +323,7 @@ export function sourceLinesInFile(json: string): Map<number, number[]> {
   const cellsEntry = scanner.objectEntries(start).find((entry) => entry.key === 'cells');
   if (!cellsEntry || json[cellsEntry.start] !== '[') return found;
   const lineStarts = computeLineStarts(json);
-  const lineOf = (offset: number): number => {
-    let low = 0;
-    let high = lineStarts.length - 1;
-    while (low < high) {
-      const middle = (low + high + 1) >> 1;
-      if (lineStarts[middle] <= offset) low = middle;
-      else high = middle - 1;
-    }
-    return low;
-  };
+  const lineOf = (offset: number): number => lineAt(lineStarts, offset);
   scanner.arrayElements(cellsEntry.start).forEach((element, index) => {
     if (json[element.start] !== '{') return;
     const source = scanner.objectEntries(element.start).find((entry) => entry.key === 'source');
