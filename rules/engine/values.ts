@@ -4,7 +4,7 @@
 
 import type { Node } from 'web-tree-sitter';
 import type { Model, Operation } from './model';
-import { callParts, memberParts, numberValue, parentOf, unwrap } from './syntax';
+import { callParts, contains, memberParts, numberValue, parentOf, typeOf, unwrap } from './syntax';
 
 const MAX_DEPTH = 6;
 
@@ -241,12 +241,45 @@ export function identifiersIn(node: Node): Node[] {
 
 /**
  * True when `expression` (written at its own place) means the same thing at `site`: none of the
- * names it reads is assigned in between.
+ * names it reads is assigned in between. In between counts an assignment of the expression's
+ * own result to one of its names (`x = np.exp(x)`, which rebinds `x` once it is evaluated), and
+ * any assignment inside a loop that repeats `site` but not `expression`: the next time round,
+ * `site` sees the name as the loop left it.
  */
 export function stableBetween(model: Model, expression: Node, site: Node): boolean {
   const from = Math.min(expression.endIndex, site.startIndex);
   const to = Math.max(expression.endIndex, site.startIndex);
-  return identifiersIn(expression).every(
-    (identifier) => !model.reassignedBetween(identifier.text, site, from, to),
-  );
+  const loops = loopsRepeating(site, expression);
+  return identifiersIn(expression).every((identifier) => {
+    const name = identifier.text;
+    if (model.reassignedBetween(name, site, from, to)) return false;
+    return !model
+      .bindingsOf(name, site)
+      .some(
+        (binding) =>
+          (binding.value !== null &&
+            binding.kind !== 'import' &&
+            contains(binding.value, expression) &&
+            !contains(binding.value, site) &&
+            expression.endIndex <= site.startIndex) ||
+          loops.some((loop) => contains(loop, binding.target)),
+      );
+  });
+}
+
+const LOOP_TYPES = new Set([
+  'for_statement',
+  'while_statement',
+  'for_in_statement',
+  'do_statement',
+]);
+
+/** The loops around `site` that do not hold `expression`: those run `site` again without it. */
+function loopsRepeating(site: Node, expression: Node): Node[] {
+  const loops: Node[] = [];
+  for (let current = parentOf(site); current; current = parentOf(current)) {
+    if (contains(current, expression)) break;
+    if (LOOP_TYPES.has(typeOf(current))) loops.push(current);
+  }
+  return loops;
 }

@@ -13,7 +13,7 @@
 import type { Node } from 'web-tree-sitter';
 import { t } from '../engine/l10n';
 import type { Model, Operation } from '../engine/model';
-import { contains, typeOf, unwrap } from '../engine/syntax';
+import { callParts, contains, typeOf, unwrap } from '../engine/syntax';
 import type { Fix, Rule, TextEdit } from '../engine/types';
 import { ownLineStatement, removeLines } from '../training-loop/gradient-steps';
 import { manualSigmoidAt } from './manual-sigmoid';
@@ -93,7 +93,14 @@ function buildFixes(model: Model, exp: Operation, division: Node, denominator: N
   if (!input || !total || total.op !== 'sum' || !total.input) return [];
   const summedExp = expValue(model, total.input);
   if (summedExp?.node.id !== exp.node.id && summedExp?.input?.text !== input.text) return [];
-  if (!stableBetween(model, input, division)) return [];
+  // `np.exp(x, out=x)` overwrites its input: any rewrite would change what `x` holds after.
+  if (callParts(exp.node)?.keywords.has('out')) return [];
+  // The library call would read the input at the division: where it means something else there
+  // (`x = np.exp(x)`, or changed by a loop), the shift goes into the exps where they are.
+  if (!stableBetween(model, input, division)) {
+    const shifted = maxShiftFix(model, [exp, summedExp]);
+    return shifted ? [shifted] : [];
+  }
 
   const axis = axisArgument(total);
   const library = LIBRARY_SOFTMAX[exp.library];
@@ -138,21 +145,28 @@ function libraryFix(
 /**
  * The statement `e = exp(x)` whose only reader is the division the library softmax replaces.
  * Left in, it would still compute the exp for nothing, and overflow (a warning, or an error
- * under `np.seterr(all="raise")`). Null unless it binds one plain name to the exp alone, on a
- * line of its own, in a block that keeps other statements, and the name is read nowhere else in
- * its scope.
+ * under `np.seterr(all="raise")`). Null unless it binds one plain local name of a function to
+ * the exp alone (a module's or a class's names can be read from outside the file, and an
+ * `out=` argument writes elsewhere), on a line of its own, in a block that keeps other
+ * statements, and the name is read nowhere else in the function.
  */
 function orphanedExp(model: Model, exp: Operation, division: Node): Node | null {
   if (contains(division, exp.node)) return null;
+  const call = callParts(exp.node);
+  if (!call || call.keywords.size > 0 || call.args.length > 1) return null;
   const statement = ownLineStatement(model, exp.node);
   const binding = statement ? singleBinding(statement) : null;
   if (!statement || !binding || unwrap(binding.value).id !== exp.node.id) return null;
+  const scope = model.scopeOf(statement);
+  if (!FUNCTION_SCOPES.has(typeOf(scope))) return null;
+  const name = binding.name.text;
+  // `global e` or `nonlocal e` makes the name another scope's.
+  const declared = new RegExp(`\\b(global|nonlocal)\\b[^\\n]*\\b${name.replace(/\$/g, '\\$')}\\b`);
+  if (model.dialect === 'python' && declared.test(model.source(scope))) return null;
   const siblings = statement.parent?.namedChildren ?? [];
   if (!siblings.some((other) => other && other.id !== statement.id && other.type !== 'comment'))
     return null;
-  const name = binding.name.text;
-  const readers = model
-    .scopeOf(statement)
+  const readers = scope
     .descendantsOfType(['identifier', 'shorthand_property_identifier'])
     .filter((identifier) => identifier !== null && identifier.text === name);
   const elsewhere = readers.some(
@@ -160,6 +174,15 @@ function orphanedExp(model: Model, exp: Operation, division: Node): Node | null 
   );
   return elsewhere ? null : statement;
 }
+
+const FUNCTION_SCOPES = new Set([
+  'function_definition',
+  'function_declaration',
+  'function_expression',
+  'arrow_function',
+  'method_definition',
+  'generator_function_declaration',
+]);
 
 /** `name = value` in Python, `const name = value;` (one declarator) in TypeScript. */
 function singleBinding(statement: Node): { name: Node; value: Node } | null {

@@ -304,10 +304,11 @@ export function guardedByCondition(model: Model, log: Operation): boolean {
 }
 
 /**
- * How many ancestors up a guard is looked for. Real guards sit a few statements up; without a
- * bound, every log of a thousands-deep nested expression would climb the whole nesting.
+ * How many ancestors up a guard is looked for. Real guards sit a few statements up, though a
+ * long generated sum puts one node per term between a log and its `if`; without a bound, every
+ * log of a thousands-deep nested expression would climb the whole nesting.
  */
-const GUARD_REACH = 100;
+const GUARD_REACH = 1000;
 
 const CONDITIONALS = new Set([
   'if_statement',
