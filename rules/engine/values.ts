@@ -249,7 +249,14 @@ export function identifiersIn(node: Node): Node[] {
 export function stableBetween(model: Model, expression: Node, site: Node): boolean {
   const from = Math.min(expression.endIndex, site.startIndex);
   const to = Math.max(expression.endIndex, site.startIndex);
-  const loops = loopsRepeating(site, expression);
+  // Found only when a name is assigned after the site: a loop's write that reaches the site on
+  // the next pass comes later in the text (one in between is caught as such).
+  let loops: Node[] | null = null;
+  const inRepeatingLoop = (target: Node): boolean => {
+    if (target.startIndex < site.endIndex) return false;
+    loops ??= loopsRepeating(site, expression);
+    return loops.some((loop) => contains(loop, target));
+  };
   return identifiersIn(expression).every((identifier) => {
     const name = identifier.text;
     if (model.reassignedBetween(name, site, from, to)) return false;
@@ -262,7 +269,7 @@ export function stableBetween(model: Model, expression: Node, site: Node): boole
             contains(binding.value, expression) &&
             !contains(binding.value, site) &&
             expression.endIndex <= site.startIndex) ||
-          loops.some((loop) => contains(loop, binding.target)),
+          inRepeatingLoop(binding.target),
       );
   });
 }

@@ -15,7 +15,7 @@ import { t } from '../engine/l10n';
 import type { Model, Operation } from '../engine/model';
 import { callParts, contains, typeOf, unwrap } from '../engine/syntax';
 import type { Fix, Rule, TextEdit } from '../engine/types';
-import { ownLineStatement, removeLines } from '../training-loop/gradient-steps';
+import { removeLines } from '../training-loop/gradient-steps';
 import { manualSigmoidAt } from './manual-sigmoid';
 import {
   axisArgument,
@@ -145,34 +145,44 @@ function libraryFix(
 /**
  * The statement `e = exp(x)` whose only reader is the division the library softmax replaces.
  * Left in, it would still compute the exp for nothing, and overflow (a warning, or an error
- * under `np.seterr(all="raise")`). Null unless it binds one plain local name of a function to
- * the exp alone (a module's or a class's names can be read from outside the file, and an
- * `out=` argument writes elsewhere), on a line of its own, in a block that keeps other
- * statements, and the name is read nowhere else in the function.
+ * under `np.seterr(all="raise")`). Null unless it is a statement of a function's own body (a
+ * module's or a class's names can be read from outside the file) that binds one plain local
+ * name to the exp alone (an `out=` argument writes elsewhere), on a line of its own, beside
+ * other statements, and the name is written nowhere else in the function's text.
  */
 function orphanedExp(model: Model, exp: Operation, division: Node): Node | null {
   if (contains(division, exp.node)) return null;
   const call = callParts(exp.node);
   if (!call || call.keywords.size > 0 || call.args.length > 1) return null;
-  const statement = ownLineStatement(model, exp.node);
+  // From the function down, not from the exp up: tree-sitter finds a parent by walking down from
+  // the root, which in a long file costs a pass over its top-level statements each time.
+  const scope = model.scopeOf(exp.node);
+  if (!FUNCTION_SCOPES.has(typeOf(scope))) return null;
+  const statements = (scope.childForFieldName('body')?.namedChildren ?? []).filter(
+    (child): child is Node => child !== null && child.type !== 'comment',
+  );
+  const statement = statements.find((child) => contains(child, exp.node));
   const binding = statement ? singleBinding(statement) : null;
   if (!statement || !binding || unwrap(binding.value).id !== exp.node.id) return null;
-  const scope = model.scopeOf(statement);
-  if (!FUNCTION_SCOPES.has(typeOf(scope))) return null;
+  if (statements.length < 2 || !ownsItsLines(model, statement)) return null;
+  // Every occurrence of the name in the function's text must be the binding or inside the
+  // division. Counting words over-counts (strings, comments, attributes), which only keeps the
+  // line; a real reader is never missed.
   const name = binding.name.text;
-  // `global e` or `nonlocal e` makes the name another scope's.
-  const declared = new RegExp(`\\b(global|nonlocal)\\b[^\\n]*\\b${name.replace(/\$/g, '\\$')}\\b`);
-  if (model.dialect === 'python' && declared.test(model.source(scope))) return null;
-  const siblings = statement.parent?.namedChildren ?? [];
-  if (!siblings.some((other) => other && other.id !== statement.id && other.type !== 'comment'))
-    return null;
-  const readers = scope
-    .descendantsOfType(['identifier', 'shorthand_property_identifier'])
-    .filter((identifier) => identifier !== null && identifier.text === name);
-  const elsewhere = readers.some(
-    (identifier) => identifier!.id !== binding.name.id && !contains(division, identifier!),
-  );
-  return elsewhere ? null : statement;
+  const word = new RegExp(`(?<![\\w$])${name.replace(/\$/g, '\\$')}(?![\\w$])`, 'g');
+  const inFunction = model.source(scope).match(word)?.length ?? 0;
+  const inDivision = model.source(division).match(word)?.length ?? 0;
+  return inFunction === inDivision + 1 ? statement : null;
+}
+
+/** Nothing but indentation before the statement, and at most `;` and a comment after it. */
+function ownsItsLines(model: Model, statement: Node): boolean {
+  const { text } = model;
+  const lineStart = text.lastIndexOf('\n', statement.startIndex - 1) + 1;
+  if (text.slice(lineStart, statement.startIndex).trim() !== '') return false;
+  const lineEnd = text.indexOf('\n', statement.endIndex);
+  const after = text.slice(statement.endIndex, lineEnd < 0 ? text.length : lineEnd);
+  return /^[ \t]*;?[ \t]*((#|\/\/).*)?\r?$/.test(after);
 }
 
 const FUNCTION_SCOPES = new Set([
