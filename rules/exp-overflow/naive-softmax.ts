@@ -148,7 +148,7 @@ function libraryFix(
  * under `np.seterr(all="raise")`). Null unless it is a statement of a function's own body (a
  * module's or a class's names can be read from outside the file) that binds one plain local
  * name to the exp alone (an `out=` argument writes elsewhere), on a line of its own, beside
- * other statements, and the name is written nowhere else in the function's text.
+ * other statements, and the name appears nowhere else in the function's text.
  */
 function orphanedExp(model: Model, exp: Operation, division: Node): Node | null {
   if (contains(division, exp.node)) return null;
