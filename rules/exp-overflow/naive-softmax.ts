@@ -15,7 +15,7 @@ import { t } from '../engine/l10n';
 import type { Model, Operation } from '../engine/model';
 import { callParts, contains, typeOf, unwrap } from '../engine/syntax';
 import type { Fix, Rule, TextEdit } from '../engine/types';
-import { removeLines } from '../training-loop/gradient-steps';
+import { ownsItsLines, removeLines } from '../training-loop/gradient-steps';
 import { manualSigmoidAt } from './manual-sigmoid';
 import {
   axisArgument,
@@ -173,16 +173,6 @@ function orphanedExp(model: Model, exp: Operation, division: Node): Node | null 
   const inFunction = model.source(scope).match(word)?.length ?? 0;
   const inDivision = model.source(division).match(word)?.length ?? 0;
   return inFunction === inDivision + 1 ? statement : null;
-}
-
-/** Nothing but indentation before the statement, and at most `;` and a comment after it. */
-function ownsItsLines(model: Model, statement: Node): boolean {
-  const { text } = model;
-  const lineStart = text.lastIndexOf('\n', statement.startIndex - 1) + 1;
-  if (text.slice(lineStart, statement.startIndex).trim() !== '') return false;
-  const lineEnd = text.indexOf('\n', statement.endIndex);
-  const after = text.slice(statement.endIndex, lineEnd < 0 ? text.length : lineEnd);
-  return /^[ \t]*;?[ \t]*((#|\/\/).*)?\r?$/.test(after);
 }
 
 const FUNCTION_SCOPES = new Set([

@@ -335,21 +335,22 @@ function until(events: GradientEvent[], index: number): GradientEvent[] {
 /** The statement that holds a call, when it starts its own line (so lines can go around it). */
 export function ownLineStatement(model: Model, node: Node): Node | null {
   const statement = enclosingStatement(node);
-  const indent = model.indentOf(statement);
-  if (statement.startPosition.column !== indent.length) return null;
-  const parent = statement.parent;
-  if (!parent) return null;
-  // `a(); b()` on one line cannot take a line between its statements.
-  for (const sibling of parent.namedChildren) {
-    if (!sibling || sibling.id === statement.id || sibling.type === 'comment') continue;
-    if (
-      sibling.startPosition.row <= statement.endPosition.row &&
-      sibling.endPosition.row >= statement.startPosition.row
-    ) {
-      return null;
-    }
-  }
-  return statement;
+  if (!parentOf(statement)) return null;
+  return ownsItsLines(model, statement) ? statement : null;
+}
+
+/**
+ * Nothing but indentation before a statement on its first line, and at most a `;` and a comment
+ * after it on its last: `a(); b()` on one line cannot take a line between its statements. Read
+ * from the text, which is cheaper than listing the statement's siblings.
+ */
+export function ownsItsLines(model: Model, statement: Node): boolean {
+  const { text } = model;
+  const lineStart = text.lastIndexOf('\n', statement.startIndex - 1) + 1;
+  if (text.slice(lineStart, statement.startIndex).trim() !== '') return false;
+  const lineEnd = text.indexOf('\n', statement.endIndex);
+  const after = text.slice(statement.endIndex, lineEnd < 0 ? text.length : lineEnd);
+  return /^[ \t]*;?[ \t]*((#|\/\/).*)?\r?$/.test(after);
 }
 
 /** The file's own line ending, so that inserted lines match a Windows file. */
