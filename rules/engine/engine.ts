@@ -6,7 +6,15 @@ import type { Language, Node, Tree } from 'web-tree-sitter';
 import { DECLARING_TYPES, Model } from './model';
 import { parse } from './parser';
 import { collectSuppressions, isSuppressed, mayHoldSuppressions } from './suppression';
-import { dialectOf, eventOf, eventTypes, typeOf, withNodeCache } from './syntax';
+import {
+  currentNodeCache,
+  dialectOf,
+  eventOf,
+  eventTypes,
+  typeOf,
+  withNodeCache,
+  type NodeCache,
+} from './syntax';
 import type {
   Finding,
   Fix,
@@ -33,7 +41,8 @@ export interface AnalyzeOptions {
  * Fixes built when a finding's `fixes` are first read, from the tree of the analysis: most
  * findings an editor shows are never fixed. The caller keeps that tree alive and unedited while
  * `readable()` is true; fixes first read after that are empty. Until its fixes are read, a
- * finding holds on to the whole analysis (model, rule state, node objects), so a caller that
+ * finding holds on to the whole analysis (model, rule state, node objects and their cached
+ * readings), so a caller that
  * keeps findings reads their fixes once it has time, or lets them go. Only `analyzeTree` can be
  * lazy.
  */
@@ -137,7 +146,7 @@ function analyzeWithCache(
   const findings: Finding[] = [];
   let suppressed = 0;
   const withFixes = options.withFixes ?? true;
-  const lazy = typeof withFixes === 'object' ? new LazyBuilds(withFixes) : null;
+  const lazy = typeof withFixes === 'object' ? new LazyBuilds(withFixes, currentNodeCache()) : null;
   for (const entry of active) {
     const severity = options.severityOf?.(entry.rule) ?? entry.rule.meta.severity;
     for (const report of entry.reports) {
@@ -331,7 +340,11 @@ class LazyBuilds {
   private readonly pending: { finding: Finding; code: string; report: Report }[] = [];
   private built = 0;
 
-  constructor(private readonly lazy: LazyFixes) {}
+  /** The analysis' own readings of the tree, which stay true while its fixes are readable. */
+  constructor(
+    private readonly lazy: LazyFixes,
+    private readonly cache: NodeCache | null,
+  ) {}
 
   add(finding: Finding, code: string, report: Report): void {
     if (!report.fixes) return;
@@ -360,7 +373,7 @@ class LazyBuilds {
           configurable: true,
         });
       }
-    });
+    }, this.cache ?? undefined);
   }
 }
 

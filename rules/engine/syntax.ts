@@ -22,11 +22,16 @@ type Reading =
   | 'assignment'
   | 'unwrap'
   | 'parent';
-let nodeCache: Record<Reading, Map<number, unknown>> | null = null;
+export type NodeCache = Record<Reading, Map<number, unknown>>;
+let nodeCache: NodeCache | null = null;
 
-export function withNodeCache<T>(run: () => T): T {
+/**
+ * Runs `run` with a fresh cache, or with `cache` from an earlier run over the same, unchanged
+ * tree (the lazy fixes of an analysis read the nodes the analysis read).
+ */
+export function withNodeCache<T>(run: () => T, cache?: NodeCache): T {
   const outer = nodeCache;
-  nodeCache = {
+  nodeCache = cache ?? {
     type: new Map(),
     text: new Map(),
     member: new Map(),
@@ -43,6 +48,11 @@ export function withNodeCache<T>(run: () => T): T {
   } finally {
     nodeCache = outer;
   }
+}
+
+/** The cache of the run in progress, to hand to a later run over the same tree. */
+export function currentNodeCache(): NodeCache | null {
+  return nodeCache;
 }
 
 function remembered<T>(kind: Reading, node: Node, read: (node: Node) => T): T {
