@@ -42,9 +42,8 @@ export interface AnalyzeOptions {
  * findings an editor shows are never fixed. The caller keeps that tree alive and unedited while
  * `readable()` is true; fixes first read after that are empty. Until its fixes are read, a
  * finding holds on to the whole analysis (model, rule state, node objects and their cached
- * readings), so a caller that
- * keeps findings reads their fixes once it has time, or lets them go. Only `analyzeTree` can be
- * lazy.
+ * readings), so a caller that keeps findings reads their fixes once it has time, or lets them
+ * go. Only `analyzeTree` can be lazy.
  */
 export interface LazyFixes {
   readable(): boolean;

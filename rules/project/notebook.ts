@@ -323,7 +323,6 @@ export function sourceLinesInFile(json: string): Map<number, number[]> {
   const cellsEntry = scanner.objectEntries(start).find((entry) => entry.key === 'cells');
   if (!cellsEntry || json[cellsEntry.start] !== '[') return found;
   const lineStarts = computeLineStarts(json);
-  const lineOf = (offset: number): number => lineAt(lineStarts, offset);
   scanner.arrayElements(cellsEntry.start).forEach((element, index) => {
     if (json[element.start] !== '{') return;
     const source = scanner.objectEntries(element.start).find((entry) => entry.key === 'source');
@@ -331,13 +330,13 @@ export function sourceLinesInFile(json: string): Map<number, number[]> {
     if (json[source.start] === '[') {
       found.set(
         index,
-        scanner.arrayElements(source.start).map((line) => lineOf(line.start)),
+        scanner.arrayElements(source.start).map((line) => lineAt(lineStarts, line.start)),
       );
     } else if (json[source.start] === '"') {
       const text = JSON.parse(json.slice(source.start, source.end)) as string;
       found.set(
         index,
-        computeLineStarts(text).map(() => lineOf(source.start)),
+        computeLineStarts(text).map(() => lineAt(lineStarts, source.start)),
       );
     }
   });
