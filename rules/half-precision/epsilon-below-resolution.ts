@@ -65,7 +65,11 @@ type Hazard = 'one-minus' | 'fp16-floor' | 'tfjs-floor';
 
 interface Candidate {
   hazard: Hazard;
-  /** The node the finding points at. */
+  /**
+   * The node the finding points at: the literal when it is written in the scope that uses it,
+   * otherwise the use (a module-level `EPS = 1e-8` is flagged in the float16 function that adds
+   * it, not at its definition: the hazard, and the fix, are there).
+   */
   node: Node;
   /** The expression that uses the epsilon: its function decides the working precision. */
   site: Node;
@@ -205,7 +209,7 @@ export const epsilonBelowResolution: Rule = {
           if (onTensors && value < TFJS_EPSILON && feedsSingularity(arithmetic.node)) {
             candidates.push({
               hazard: 'tfjs-floor',
-              node: literal,
+              node: shownAt(literal, operand, arithmetic.node),
               site: arithmetic.node,
               replaced: literal,
               tensor: null,
@@ -215,7 +219,7 @@ export const epsilonBelowResolution: Rule = {
         } else if (value < FLOAT16_SMALLEST && !inBfloat16(arithmetic.node)) {
           candidates.push({
             hazard: 'fp16-floor',
-            node: literal,
+            node: shownAt(literal, operand, arithmetic.node),
             site: arithmetic.node,
             replaced: operand,
             tensor: other,
@@ -239,7 +243,7 @@ export const epsilonBelowResolution: Rule = {
         if (value >= TFJS_EPSILON || !feedsSingularity(node)) return;
         candidates.push({
           hazard: 'tfjs-floor',
-          node: literal,
+          node: shownAt(literal, floor, node),
           site: node,
           replaced: literal,
           tensor: null,
@@ -250,12 +254,16 @@ export const epsilonBelowResolution: Rule = {
       if (value >= FLOAT16_SMALLEST || inBfloat16(node)) return;
       candidates.push({
         hazard: 'fp16-floor',
-        node: literal,
+        node: shownAt(literal, floor, node),
         site: node,
         replaced: floor,
         tensor: operation.input,
         library: operation.library,
       });
+    }
+
+    function shownAt(literal: Node, use: Node, site: Node): Node {
+      return model.scopeOf(literal).id === model.scopeOf(site).id ? literal : use;
     }
 
     function report(candidate: Candidate): void {
