@@ -9,7 +9,10 @@ import {
   analyzeTree,
   type Analysis,
   type AnalyzeOptions,
+  type LazyFixes,
+  type RuleFailure,
 } from '../rules/engine/engine';
+import type { EditorAnalysis, IncrementalAnalyzer } from '../rules/engine/incremental';
 import type { LanguageId } from '../rules/engine/types';
 import type { Logger } from './logger';
 import type { NanguardSettings } from './protocol';
@@ -38,10 +41,42 @@ export function analyse(
   settings: NanguardSettings,
   log: Logger,
 ): Analysis {
+  const options = optionsFor(request, settings, log);
+  const analysis = request.tree
+    ? analyzeTree(request.tree, request.text, request.language, options)
+    : analyzeText(request.text, request.language, options);
+  logFailures(analysis.failures, request.label, log);
+  return analysis;
+}
+
+/**
+ * The analysis of an open document's new version by `analyzer`, which re-reads only the
+ * definitions that changed since its last analysis. Fixes are built when first read.
+ */
+export function analyseEdited(
+  request: AnalysisRequest & { tree: Tree; withFixes: { readable: () => boolean } },
+  analyzer: IncrementalAnalyzer,
+  settings: NanguardSettings,
+  log: Logger,
+): EditorAnalysis {
+  const options = optionsFor(request, settings, log);
+  const analysis = analyzer.analyse(request.tree, request.text, {
+    ...options,
+    withFixes: options.withFixes as LazyFixes,
+  });
+  logFailures(analysis.failures, request.label, log);
+  return analysis;
+}
+
+function optionsFor(
+  request: AnalysisRequest,
+  settings: NanguardSettings,
+  log: Logger,
+): AnalyzeOptions {
   const policy = policyFor(request.filePath, settings);
   reportConfigProblems(policy.project.problems, log);
   const withFixes = request.withFixes ?? true;
-  const options: AnalyzeOptions = {
+  return {
     rules: allRules,
     isEnabled: policy.isEnabled,
     severityOf: policy.severityOf,
@@ -53,13 +88,10 @@ export function analyse(
           }
         : withFixes,
   };
-  const analysis = request.tree
-    ? analyzeTree(request.tree, request.text, request.language, options)
-    : analyzeText(request.text, request.language, options);
-  for (const failure of analysis.failures) {
-    log.ruleFailure(failure.code, request.label, failure.error);
-  }
-  return analysis;
+}
+
+function logFailures(failures: readonly RuleFailure[], label: string, log: Logger): void {
+  for (const failure of failures) log.ruleFailure(failure.code, label, failure.error);
 }
 
 function reportConfigProblems(

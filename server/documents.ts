@@ -5,6 +5,7 @@
 import type { Tree } from 'web-tree-sitter';
 import type { TextDocumentContentChangeEvent } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
+import { IncrementalAnalyzer } from '../rules/engine/incremental';
 import { languageForEditorId, languageForPath, parse } from '../rules/engine/parser';
 import type { LanguageId } from '../rules/engine/types';
 import { filePathOf } from './uris';
@@ -12,11 +13,15 @@ import { filePathOf } from './uris';
 export class OpenDocument {
   private tree: Tree | null = null;
   private treeVersion = -1;
+  /** Re-analyses only the definitions an edit touched; it keeps what it needs between versions. */
+  readonly analyzer: IncrementalAnalyzer;
 
   constructor(
     public document: TextDocument,
     readonly language: LanguageId,
-  ) {}
+  ) {
+    this.analyzer = new IncrementalAnalyzer(language);
+  }
 
   get uri(): string {
     return this.document.uri;
@@ -61,6 +66,7 @@ export class OpenDocument {
   dispose(): void {
     this.changeCount++;
     this.dropTree();
+    this.analyzer.dispose();
   }
 
   private dropTree(): void {

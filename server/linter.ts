@@ -6,7 +6,7 @@ import type { NotebookDocuments } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { isParserLoaded } from '../rules/engine/parser';
 import type { Finding, LanguageId } from '../rules/engine/types';
-import { analyse } from './analysis';
+import { analyse, analyseEdited } from './analysis';
 import type { DocumentStore, OpenDocument } from './documents';
 import type { Logger } from './logger';
 import { codeCellsOf, findingsOfCell, joinNotebook, type NotebookCellText } from './notebooks';
@@ -136,13 +136,14 @@ export class Linter {
   private documentTarget(document: OpenDocument, language: LanguageId): LintTarget {
     const filePath = filePathOf(document.uri);
     const { uri, version, text, changeCount } = document;
-    // The fixes of this version are built from the document's tree, which stays as it is until
-    // the next change; fixes first asked for after that are empty, as a stale version gets none.
+    // The fixes of this version are built from the document's tree (or the analyzer's stubbed
+    // copy of it), which stays as it is until the next change; fixes first asked for after that
+    // are empty, as a stale version gets none.
     const current = () =>
       this.state.documents.get(uri) === document &&
       document.version === version &&
       document.changeCount === changeCount;
-    const findings = analyse(
+    const analysis = analyseEdited(
       {
         filePath,
         label: uri,
@@ -151,9 +152,11 @@ export class Linter {
         tree: document.currentTree(),
         withFixes: { readable: current },
       },
+      document.analyzer,
       this.state.settings(),
       this.state.log,
-    ).findings;
+    );
+    const { findings } = analysis;
     return {
       uri,
       version,
@@ -165,7 +168,7 @@ export class Linter {
         return codes ? findings.filter((finding) => codes.has(finding.code)) : findings;
       },
       settle: () => {
-        if (current()) for (const finding of findings) void finding.fixes;
+        if (current()) analysis.settle();
       },
       // Fix-all rounds parse their own text; the document's tree stays with its version.
       reanalyse: (source) =>

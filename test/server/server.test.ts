@@ -13,6 +13,10 @@ import type {
   InitializeResult,
   MarkupContent,
 } from 'vscode-languageserver-protocol';
+import { allRules } from '../../rules';
+import { analyzeText } from '../../rules/engine/engine';
+import { initParsers } from '../../rules/engine/parser';
+import { generateMlFile } from './support/latency';
 import { LspTestClient, SERVER_PATH } from './support/lspClient';
 import {
   applyEdits,
@@ -42,6 +46,7 @@ describe('language server', () => {
   let client: LspTestClient;
   before(async () => {
     client = await LspTestClient.start({ initializationOptions: { diagnosticDelay: 30 } });
+    await initParsers(['python']);
   });
   after(() => client.stop());
 
@@ -115,6 +120,49 @@ describe('language server', () => {
       { range: { start: at, end: { line: 4, character: 39 } }, text: '' },
     ]);
     assert.equal((await back).diagnostics.length, 1);
+    await client.close(uri);
+  });
+
+  test('an edit inside one function: the findings are those of a fresh analysis, and untouched functions keep working fixes', async () => {
+    const uri = 'file:///work/sample/many-functions.py';
+    const original = generateMlFile(300);
+    const opened = client.nextDiagnostics(uri);
+    await client.open(uri, original);
+    const before = (await opened).diagnostics;
+    assert.ok(before.length > 10);
+
+    // A hand-written softmax typed as a new line at the end of one function's body.
+    const lines = original.split('\n');
+    const line = lines.lastIndexOf('    return correct / max(total, 1)');
+    const at = { line, character: lines[line].length };
+    const typed = '\n    shares = np.exp(scores) / np.exp(scores).sum()';
+    const edited = applyEdits(original, [{ range: { start: at, end: at }, newText: typed }]);
+    const published = client.nextDiagnostics(uri, (params) => params.version === 2);
+    await client.change(uri, 2, [{ range: { start: at, end: at }, text: typed }]);
+    const after = (await published).diagnostics;
+
+    const fresh = analyzeText(edited, 'python', { rules: allRules, withFixes: false }).findings;
+    const seen = (list: { range: unknown; code?: unknown; message: unknown }[]) =>
+      list.map((item) => JSON.stringify([item.range, String(item.code), item.message])).sort();
+    assert.deepEqual(seen(after), seen(fresh));
+    assert.equal(after.length, before.length + 1);
+
+    // The fix of a finding in a function the edit did not touch still applies and removes it.
+    const untouched = after.find((diagnostic) => diagnostic.range.start.line < line - 40);
+    assert.ok(untouched);
+    const actions = await codeActionsAt(client, uri, [untouched]);
+    const fix = actions.find((action) => action.isPreferred);
+    assert.ok(fix, `a preferred fix for ${String(untouched.code)}`);
+    const fixed = applyEdits(edited, editsOf(fix, uri, 2));
+    const remaining = analyzeText(fixed, 'python', { rules: allRules, withFixes: false }).findings;
+    assert.equal(
+      remaining.filter(
+        (finding) =>
+          finding.code === untouched.code &&
+          finding.range.start.line === untouched.range.start.line,
+      ).length,
+      0,
+    );
     await client.close(uri);
   });
 
