@@ -51,25 +51,29 @@ export function analyse(
 
 /**
  * The analysis of an open document's new version by `analyzer`, which re-reads only the
- * definitions that changed since its last analysis. Fixes are built when first read.
+ * definitions that changed since its last analysis; while one being edited does not parse, the
+ * document is not even parsed (`tree` is called only when needed). Fixes are built when first read.
  */
 export function analyseEdited(
-  request: AnalysisRequest & { tree: Tree; withFixes: { readable: () => boolean } },
+  request: Omit<AnalysisRequest, 'tree'> & {
+    tree: () => Tree;
+    withFixes: { readable: () => boolean };
+  },
   analyzer: IncrementalAnalyzer,
   settings: NanguardSettings,
   log: Logger,
 ): EditorAnalysis {
-  const options = optionsFor(request, settings, log);
-  const analysis = analyzer.analyse(request.tree, request.text, {
-    ...options,
-    withFixes: options.withFixes as LazyFixes,
-  });
+  const base = optionsFor(request, settings, log);
+  const options = { ...base, withFixes: base.withFixes as LazyFixes };
+  const analysis =
+    analyzer.analyseEditing(request.text, options) ??
+    analyzer.analyse(request.tree(), request.text, options);
   logFailures(analysis.failures, request.label, log);
   return analysis;
 }
 
 function optionsFor(
-  request: AnalysisRequest,
+  request: Pick<AnalysisRequest, 'filePath' | 'label' | 'withFixes'>,
   settings: NanguardSettings,
   log: Logger,
 ): AnalyzeOptions {

@@ -28,9 +28,18 @@ const EXTENSION_ROOT = path.resolve(__dirname, '..');
 
 /** `docs/rules/NG101-naive-softmax.md`, or its Japanese twin under `docs/rules/ja/`. */
 export function docsUri(code: string, name: string, language: DisplayLanguage): string {
-  const folder = language === 'ja' ? ['docs', 'rules', 'ja'] : ['docs', 'rules'];
-  return pathToFileURL(path.join(EXTENSION_ROOT, ...folder, `${code}-${name}.md`)).href;
+  // Every diagnostic of every publish carries one: each is built once.
+  const key = `${language}/${code}-${name}`;
+  let uri = docsUris.get(key);
+  if (uri === undefined) {
+    const folder = language === 'ja' ? ['docs', 'rules', 'ja'] : ['docs', 'rules'];
+    uri = pathToFileURL(path.join(EXTENSION_ROOT, ...folder, `${code}-${name}.md`)).href;
+    docsUris.set(key, uri);
+  }
+  return uri;
 }
+
+const docsUris = new Map<string, string>();
 
 export function toDiagnostic(
   finding: Finding,

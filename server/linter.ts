@@ -149,7 +149,7 @@ export class Linter {
         label: uri,
         text,
         language,
-        tree: document.currentTree(),
+        tree: () => document.currentTree(),
         withFixes: { readable: current },
       },
       document.analyzer,

@@ -15,7 +15,7 @@ import {
 } from './engine';
 import { parse } from './parser';
 import { dialectOf } from './syntax';
-import type { Finding, Fix, LanguageId, Range } from './types';
+import type { Finding, Fix, LanguageId, Position, Range } from './types';
 import { dependencies, reachable, reducedText, splitUnits, wordsIn, type Unit } from './units';
 
 export interface IncrementalOptions extends AnalyzeOptions {
@@ -62,17 +62,16 @@ export class IncrementalAnalyzer {
   private reduced: { tree: Tree; text: string } | null = null;
   /** Counts analyses: fixes of an older one are no longer readable. */
   private generation = 0;
-  /** The words of each unit's text, kept while the unit is unchanged. */
+  /** The words of each unit's text, and its stub, kept while the unit is unchanged. */
   private words = new Map<string, Set<string>>();
+  private stubs = new Map<string, string>();
 
   constructor(readonly language: LanguageId) {}
 
   /** Analyses `text`, whose tree is `tree`. The caller keeps `tree` unedited while fixes are read. */
   analyse(tree: Tree, text: string, options: IncrementalOptions): EditorAnalysis {
-    const generation = ++this.generation;
-    const readable = () => this.generation === generation && options.withFixes.readable();
-    const lazy: LazyFixes = { readable, failed: options.withFixes.failed };
-    const run: Run = { tree, text, options, lazy, readable, alone: new Map(), whole: null };
+    const run = this.startRun(tree, text, options);
+    const { lazy } = run;
     const dialect = dialectOf(this.language);
     const split = splitUnits(tree, text, dialect);
     const key = split ? `${policyKey(options)}\u0001${split.contextKey}` : null;
@@ -82,11 +81,6 @@ export class IncrementalAnalyzer {
     if (split && edges && known && key === known.key) {
       return this.analyseUnits(tree, split.units, edges, known, run);
     }
-    if (known && tree.rootNode.hasError) {
-      const edited = this.analyseEdited(tree, known, run);
-      if (edited) return edited;
-    }
-
     const whole = analyzeTree(tree, text, this.language, { ...options, withFixes: lazy });
     this.dropReduced();
     this.known = null;
@@ -106,11 +100,49 @@ export class IncrementalAnalyzer {
     };
   }
 
+  /**
+   * The analysis of `text` without its tree, when the text differs from the last version read
+   * inside one definition's body and that definition does not parse on its own (an unclosed
+   * bracket while typing, which would swallow the rest of the file). Nothing is read, and the
+   * document need not even be parsed: every finding stays as it was before the edit, moved with
+   * the text, until the definition parses again. Null when this does not apply: then `analyse`.
+   */
+  analyseEditing(text: string, options: IncrementalOptions): EditorAnalysis | null {
+    const known = this.known;
+    if (!known || !known.key.startsWith(`${policyKey(options)}\u0001`)) return null;
+    const edit = editBetween(known.text, text);
+    // Inside the body: the header is part of the context.
+    const editedIndex = known.units.findIndex(
+      (unit) => unit.bodyStart <= edit.startIndex && edit.oldEndIndex <= unit.end,
+    );
+    if (editedIndex < 0) return null;
+    // A unit whose findings were not kept (one reaches outside it) has nothing to keep showing.
+    const unkept = known.units.some(
+      (unit, index) => index !== editedIndex && !known.stored.has(keyOf(index, unit)),
+    );
+    if (unkept) return null;
+    const edited = known.units[editedIndex];
+    const delta = edit.newEndIndex - edit.oldEndIndex;
+    const alone = parse(text.slice(edited.start, edited.end + delta), this.language);
+    const parses = !alone.rootNode.hasError;
+    alone.delete();
+    if (parses) return null;
+    return this.analyseEdited(known, edit, editedIndex, this.startRun(null, text, options));
+  }
+
+  private startRun(tree: Tree | null, text: string, options: IncrementalOptions): Run {
+    const generation = ++this.generation;
+    const readable = () => this.generation === generation && options.withFixes.readable();
+    const lazy: LazyFixes = { readable, failed: options.withFixes.failed };
+    return { tree, broken: -1, text, options, lazy, readable, alone: new Map(), whole: null };
+  }
+
   /** Frees the stubbed tree; the analyser can still be used, starting afresh. */
   dispose(): void {
     this.generation++;
     this.known = null;
     this.words = new Map();
+    this.stubs = new Map();
     this.dropReduced();
   }
 
@@ -157,24 +189,14 @@ export class IncrementalAnalyzer {
     };
   }
 
-  /**
-   * The text differs from the last known one inside one unit only, and the syntax error there
-   * reaches past the unit's end (an unclosed bracket while typing swallows the rest of the file).
-   * That unit is read with every other one stubbed; the rest keeps its known findings, moved by
-   * the lines the edit added or removed. Null when the change is not inside one unit.
-   */
-  private analyseEdited(tree: Tree, known: Known, run: Run): EditorAnalysis | null {
-    const edit = editBetween(known.text, run.text);
-    // Inside the body: the header is part of the context.
-    const editedIndex = known.units.findIndex(
-      (unit) => unit.bodyStart <= edit.startIndex && edit.oldEndIndex <= unit.end,
-    );
-    if (editedIndex < 0) return null;
-    // A unit whose findings were not kept (one reaches outside it) has nothing to keep showing.
-    const unkept = known.units.some(
-      (unit, index) => index !== editedIndex && !known.stored.has(keyOf(index, unit)),
-    );
-    if (unkept) return null;
+  /** Every finding of the last known version, moved across an edit inside unit `editedIndex`. */
+  private analyseEdited(
+    known: Known,
+    edit: SpanEdit,
+    editedIndex: number,
+    run: Run,
+  ): EditorAnalysis {
+    run.broken = editedIndex;
     const delta = edit.newEndIndex - edit.oldEndIndex;
     const rows = edit.newEndPosition.row - edit.oldEndPosition.row;
     const oldEndRow = known.units[editedIndex].endRow;
@@ -195,16 +217,14 @@ export class IncrementalAnalyzer {
         endRow: unit.endRow + rows,
       };
     });
-    const read = reachable([editedIndex], known.edges.units);
-    const analysis = this.analyseReduced(
-      units,
-      units.map((_, index) => read.has(index)),
-      run,
-    );
-    const findings = analysis.findings.filter(
-      (finding) => unitAt(units, finding.range.start.line) === editedIndex,
-    );
-    const settle = settling([...findings]);
+    // The edited unit shows its findings from before the edit, those the edit did not touch,
+    // with no fixes: no fix is computed from a text that does not parse.
+    const editedKnown = known.stored.get(keyOf(editedIndex, known.units[editedIndex])) ?? [];
+    const findings: Finding[] = [];
+    for (const stored of editedKnown) {
+      const finding = movedAcross(moved(stored, known.units[editedIndex].startRow), edit);
+      if (finding) findings.push({ ...finding, fixes: [] });
+    }
     for (const [index, unit] of units.entries()) {
       if (index === editedIndex) continue;
       const list = known.stored.get(keyOf(index, known.units[index])) ?? [];
@@ -214,11 +234,11 @@ export class IncrementalAnalyzer {
     findings.push(...this.reused(context, 0, -1, units, known.edges, run));
     return {
       findings: sortFindings(findings),
-      hasSyntaxErrors: tree.rootNode.hasError,
-      failures: analysis.failures,
+      hasSyntaxErrors: true,
+      failures: [],
       mode: 'edited',
-      units: { total: units.length, analysed: 1 },
-      settle,
+      units: { total: units.length, analysed: 0 },
+      settle: () => {},
     };
   }
 
@@ -229,7 +249,13 @@ export class IncrementalAnalyzer {
     run: Run,
   ): { findings: Finding[]; failures: RuleFailure[] } {
     const dialect = dialectOf(this.language);
-    const source = reducedText(run.text, units, (index) => changed[index], dialect);
+    const stubs = new Map<string, string>();
+    for (const unit of units) {
+      const stub = this.stubs.get(unit.text);
+      if (stub !== undefined) stubs.set(unit.text, stub);
+    }
+    this.stubs = stubs;
+    const source = reducedText(run.text, units, (index) => changed[index], dialect, stubs);
     const analysis = analyzeTree(this.parseReduced(source), source, this.language, {
       ...run.options,
       withFixes: run.lazy,
@@ -258,10 +284,12 @@ export class IncrementalAnalyzer {
       if (!run.readable()) return [];
       let analysed = run.whole ?? run.alone.get(index);
       if (!analysed && run.alone.size > 0) {
-        analysed = analyzeTree(run.tree, run.text, this.language, {
-          ...run.options,
-          withFixes: run.lazy,
-        }).findings;
+        analysed = run.tree
+          ? analyzeTree(run.tree, run.text, this.language, {
+              ...run.options,
+              withFixes: run.lazy,
+            }).findings
+          : this.analyseAlone(null, units, edges, run);
         run.whole = analysed;
       } else if (!analysed) {
         analysed = this.analyseAlone(index, units, edges, run);
@@ -282,18 +310,22 @@ export class IncrementalAnalyzer {
   }
 
   /**
-   * The findings, with fixes, of the text with only unit `index` (-1: the context) kept, with
-   * the units it names.
+   * The findings, with fixes, of the text with only unit `index` (-1: the context; null: every
+   * unit) kept, with the units it names. A unit that does not parse is always stubbed.
    */
   private analyseAlone(
-    index: number,
+    index: number | null,
     units: readonly Unit[],
     edges: Known['edges'],
     run: Run,
   ): Finding[] {
     const dialect = dialectOf(this.language);
-    const read = reachable(index < 0 ? edges.context : [index], edges.units);
-    const text = reducedText(run.text, units, (other) => read.has(other), dialect);
+    const read =
+      index === null
+        ? new Set(units.keys())
+        : reachable(index < 0 ? edges.context : [index], edges.units);
+    const kept = (other: number) => read.has(other) && other !== run.broken;
+    const text = reducedText(run.text, units, kept, dialect, this.stubs);
     // The stubbed tree of this version differs from this text in a few units only.
     const base = this.reduced?.tree.copy() ?? null;
     if (base && this.reduced) base.edit(editBetween(this.reduced.text, text));
@@ -336,7 +368,10 @@ export class IncrementalAnalyzer {
 }
 
 interface Run {
-  tree: Tree;
+  /** The document's tree, or null when it was not parsed (a definition being edited). */
+  tree: Tree | null;
+  /** The unit that does not parse, stubbed in every text that fixes are built from. */
+  broken: number;
   text: string;
   options: IncrementalOptions;
   lazy: LazyFixes;
@@ -453,6 +488,37 @@ function movedAfter(finding: StoredFinding, row: number, rows: number): StoredFi
   };
 }
 
+/**
+ * A finding of the text before `edit` in the text after it: as it was when it ends before the
+ * edit, moved when it starts after it, and null when the edit changed its text.
+ */
+function movedAcross(finding: StoredFinding, edit: SpanEdit): StoredFinding | null {
+  const compare = (position: Position, point: Point) =>
+    position.line - point.row || position.character - point.column;
+  const move = (range: Range): Range | null => {
+    if (compare(range.end, edit.startPosition) <= 0) return range;
+    if (compare(range.start, edit.oldEndPosition) < 0) return null;
+    const shift = (position: Position): Position =>
+      position.line === edit.oldEndPosition.row
+        ? {
+            line: edit.newEndPosition.row,
+            character: position.character - edit.oldEndPosition.column + edit.newEndPosition.column,
+          }
+        : {
+            line: position.line + edit.newEndPosition.row - edit.oldEndPosition.row,
+            character: position.character,
+          };
+    return { start: shift(range.start), end: shift(range.end) };
+  };
+  const range = move(finding.range);
+  if (!range) return null;
+  const related = finding.related.flatMap((item) => {
+    const moved = move(item.range);
+    return moved ? [{ ...item, range: moved }] : [];
+  });
+  return { ...finding, range, related };
+}
+
 /** What tells two findings of the same file apart. */
 function identityOf(finding: StoredFinding): string {
   const { start, end } = finding.range;
@@ -467,6 +533,8 @@ function sortFindings(findings: Finding[]): Finding[] {
       a.code.localeCompare(b.code),
   );
 }
+
+type SpanEdit = ReturnType<typeof editBetween>;
 
 /** The single edit that turns `before` into `after`: what lies between their common ends. */
 function editBetween(before: string, after: string) {

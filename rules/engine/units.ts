@@ -21,6 +21,10 @@ export interface Unit {
   bodyEnd: number;
   /** The name the definition binds. */
   name: string | null;
+  /** Where the definition itself starts (after decorators and `export`), and where its name ends. */
+  definitionStart: number;
+  nameEnd: number | null;
+  kind: 'function' | 'class';
 }
 
 export interface Units {
@@ -77,6 +81,7 @@ export function splitUnits(tree: Tree, text: string, dialect: Dialect): Units | 
       context.push(child.text);
       continue;
     }
+    const name = body.definition.childForFieldName('name');
     const unit: Unit = {
       start: child.startIndex,
       end: child.endIndex,
@@ -85,7 +90,10 @@ export function splitUnits(tree: Tree, text: string, dialect: Dialect): Units | 
       text: child.text,
       bodyStart: body.body.startIndex,
       bodyEnd: body.body.endIndex,
-      name: body.definition.childForFieldName('name')?.text ?? null,
+      name: name?.text ?? null,
+      definitionStart: body.definition.startIndex,
+      nameEnd: name?.endIndex ?? null,
+      kind: body.definition.type.includes('class') ? 'class' : 'function',
     };
     units.push(unit);
     key.push(stubOf(unit, dialect));
@@ -174,32 +182,87 @@ function stubOf(unit: Unit, dialect: Dialect): string {
 }
 
 /**
- * The text with the bodies of the units not in `keep` stubbed: the stub body at the body's
- * start, then spaces, with every line break kept, so that each kept byte stays at its offset.
+ * The text with the units not in `keep` stubbed, each byte at its offset and every line break
+ * kept. A stub keeps the definition's keyword and name, with the least punctuation that parses
+ * (`def name():`, `class Name:`, `function name()`), and a body of `...` or `{}`; decorators,
+ * parameters, bases and the rest of the body become spaces. Only the name binds anything the
+ * rest of the file can see.
  */
 export function reducedText(
   text: string,
   units: readonly Unit[],
   keep: (index: number) => boolean,
   dialect: Dialect,
+  stubs?: Map<string, string>,
 ): string {
   const parts: string[] = [];
   let at = 0;
   for (let index = 0; index < units.length; index++) {
     if (keep(index)) continue;
-    const { bodyStart, bodyEnd } = units[index];
-    parts.push(text.slice(at, bodyStart));
-    parts.push(blankBody(text.slice(bodyStart, bodyEnd), dialect));
-    at = bodyEnd;
+    const unit = units[index];
+    parts.push(text.slice(at, unit.start));
+    // A stub depends on the unit's text alone, so a caller may keep them across versions.
+    let stub = stubs?.get(unit.text);
+    if (stub === undefined) {
+      stub = stubFor(text, unit, dialect);
+      stubs?.set(unit.text, stub);
+    }
+    parts.push(stub);
+    at = unit.bodyEnd;
   }
   parts.push(text.slice(at));
   return parts.join('');
 }
 
+/** What replaces a unit's text from its start to the end of its body. */
+function stubFor(text: string, unit: Unit, dialect: Dialect): string {
+  const parts: string[] = [];
+  if (unit.nameEnd === null) {
+    parts.push(text.slice(unit.start, unit.bodyStart));
+  } else {
+    parts.push(blank(text.slice(unit.start, unit.definitionStart)));
+    parts.push(text.slice(unit.definitionStart, unit.nameEnd));
+    const punctuation = STUB_HEADER[dialect][unit.kind];
+    parts.push(spelled(text.slice(unit.nameEnd, unit.bodyStart), punctuation));
+  }
+  parts.push(blankBody(text.slice(unit.bodyStart, unit.bodyEnd), dialect));
+  return parts.join('');
+}
+
+/** What a stub writes between the name and the body. */
+const STUB_HEADER: Record<Dialect, Record<Unit['kind'], string>> = {
+  python: { function: '():', class: ':' },
+  ts: { function: '()', class: '' },
+};
+
+function blank(text: string): string {
+  return text.replace(/[^\r\n]+/g, (line) => ' '.repeat(line.length));
+}
+
+/**
+ * `text` with its first characters that are not line breaks replaced by `punctuation`, and
+ * the rest by spaces. The original always has room: it holds at least that punctuation.
+ */
+function spelled(text: string, punctuation: string): string {
+  let written = 0;
+  let result = '';
+  // By UTF-16 unit, as offsets count: a character outside the BMP is two spaces.
+  for (let at = 0; at < text.length; at++) {
+    const character = text[at];
+    if (character === '\n' || character === '\r') result += character;
+    else result += written < punctuation.length ? punctuation[written++] : ' ';
+  }
+  return result;
+}
+
 function blankBody(body: string, dialect: Dialect): string {
-  const blank = body.replace(/[^\r\n]+/g, (line) => ' '.repeat(line.length));
-  // `def f(): 0` has no room for `...`; a number is a body too.
-  if (dialect === 'python') return body.length >= 3 ? `...${blank.slice(3)}` : `0${blank.slice(1)}`;
+  const blanked = blank(body);
+  if (dialect === 'python') {
+    // `...` on the body's first line, or `0` when that line is shorter (`def f(): x`).
+    const firstLine = body.search(/[\r\n]/);
+    const room = firstLine < 0 ? body.length : firstLine;
+    return room >= 3 ? `...${blanked.slice(3)}` : `0${blanked.slice(1)}`;
+  }
   // A TypeScript body keeps its braces: `{` and `}` are its first and last characters.
-  return `{${blank.slice(1, -1)}}`;
+  return `{${blanked.slice(1, -1)}}`;
 }
