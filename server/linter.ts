@@ -31,10 +31,12 @@ export interface LintTarget {
    */
   withFixes(codes?: ReadonlySet<string>): Finding[];
   /**
-   * Builds the fixes not read yet, while the version is current, so that the findings stop
-   * holding on to the analysis they came from. For when the server has nothing else to do.
+   * For when the server has nothing else to do, while the version is current: checks the
+   * findings against an analysis of the whole file (an edit re-reads only the definitions it
+   * changed) and builds every fix, so that the findings stop holding on to the analysis they
+   * came from. True when the findings changed and must be published again.
    */
-  settle(): void;
+  settle(): boolean;
   /** The findings this document would have with `text` instead (the rounds of fix-all). */
   reanalyse(text: string): Finding[];
 }
@@ -119,7 +121,7 @@ export class Linter {
         findings: cellFindings,
         withFixes: (codes) =>
           codes ? cellFindings.filter((finding) => codes.has(finding.code)) : cellFindings,
-        settle: () => {},
+        settle: () => false,
         reanalyse: (text) => reanalyseCell(cell, text, analyseJoined),
       };
       this.results.set(cell.uri, target);
@@ -136,9 +138,8 @@ export class Linter {
   private documentTarget(document: OpenDocument, language: LanguageId): LintTarget {
     const filePath = filePathOf(document.uri);
     const { uri, version, text, changeCount } = document;
-    // The fixes of this version are built from the document's tree (or the analyzer's stubbed
-    // copy of it), which stays as it is until the next change; fixes first asked for after that
-    // are empty, as a stale version gets none.
+    // The fixes of this version are built from the document's tree, which stays as it is until
+    // the next change; fixes first asked for after that are empty, as a stale version gets none.
     const current = () =>
       this.state.documents.get(uri) === document &&
       document.version === version &&
@@ -156,19 +157,25 @@ export class Linter {
       this.state.settings(),
       this.state.log,
     );
-    const { findings } = analysis;
-    return {
+    const target: LintTarget = {
       uri,
       version,
       text,
       language,
-      findings,
+      findings: analysis.findings,
       withFixes: (codes) => {
         if (!current()) return [];
+        const { findings } = target;
         return codes ? findings.filter((finding) => codes.has(finding.code)) : findings;
       },
       settle: () => {
-        if (current()) analysis.settle();
+        const whole = current() ? analysis.verify() : null;
+        if (!whole) return false;
+        this.state.log.info(
+          `${uri}: the whole file's findings differ from the edit's; republishing.`,
+        );
+        target.findings = whole;
+        return true;
       },
       // Fix-all rounds parse their own text; the document's tree stays with its version.
       reanalyse: (source) =>
@@ -178,6 +185,7 @@ export class Linter {
           this.state.log,
         ).findings,
     };
+    return target;
   }
 
   /** The version of an open document or notebook cell; null when it is not open. */

@@ -1,7 +1,8 @@
 // Publishing diagnostics. A change schedules the analysis of that document alone after a quiet
 // period; opening a document analyses it at once. Settings or configuration changes re-publish
-// every open document and notebook. Once a published document has stayed unchanged a while, the
-// fixes of its findings are built, so that code actions find them ready.
+// every open document and notebook. Once a published document has stayed unchanged a while, its
+// findings are checked against the whole file (published again if they differ) and their fixes
+// are built, so that code actions find them ready.
 
 import { MessageType, ShowMessageNotification } from 'vscode-languageserver';
 import { t } from '../rules/engine/l10n';
@@ -12,8 +13,9 @@ import type { LintTarget } from './linter';
 import type { Session } from './session';
 
 /**
- * How long a published document must stay unchanged before the fixes of its findings are built
- * (see `LintTarget.settle`): typing goes on without that work, a pause pays for it once.
+ * How long a published document must stay unchanged before its findings are checked against
+ * the whole file and their fixes built (see `LintTarget.settle`): typing goes on without that
+ * work, a pause pays for it once.
  */
 const SETTLE_DELAY_MS = 400;
 
@@ -119,7 +121,7 @@ export class Publisher {
     const timer = setTimeout(() => {
       this.settling.delete(target.uri);
       try {
-        target.settle();
+        if (target.settle()) this.send(target);
       } catch (error) {
         this.session.log.error(`Building the fixes of ${target.uri} failed.`, error);
       }

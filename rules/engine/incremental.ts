@@ -8,6 +8,7 @@
 import type { Point, Tree } from 'web-tree-sitter';
 import {
   analyzeTree,
+  rulesFor,
   type Analysis,
   type AnalyzeOptions,
   type LazyFixes,
@@ -25,18 +26,19 @@ export interface IncrementalOptions extends AnalyzeOptions {
 export interface EditorAnalysis extends Omit<Analysis, 'suppressed'> {
   /**
    * How the file was read: `whole`; `units`, only the changed definitions within the context;
-   * or `edited`, only the definition being edited, whose syntax error spills past its end, while
-   * the rest of the file keeps its findings from before the edit.
+   * or `edited`, nothing, since the definition being edited does not parse (see
+   * `analyseEditing`).
    */
   mode: 'whole' | 'units' | 'edited';
   /** How many units the file has, and how many this analysis read. */
   units: { total: number; analysed: number };
   /**
-   * Builds the fixes that read this analysis' trees, while they are readable, so the findings
-   * stop holding on to them. Findings kept from an earlier version hold no tree: their fixes are
-   * left to be built if ever asked for.
+   * For when the editor is idle: analyses the whole file if that was not done yet, and builds
+   * every fix, so the findings stop holding on to the analysis. Returns the whole file's
+   * findings when they differ from `findings` (a rule read something from a definition that was
+   * not re-read), and null when they agree or the version is no longer current.
    */
-  settle(): void;
+  verify(): Finding[] | null;
 }
 
 /** A finding without its fixes. */
@@ -52,13 +54,18 @@ interface Known {
   stored: Map<string, StoredFinding[]>;
   /** The findings outside every unit, in the text's own lines. */
   context: StoredFinding[];
-  /** The units each unit names, and those the context names. */
+  /** The units each unit depends on, and those the context depends on. */
   edges: { units: number[][]; context: number[] };
 }
 
+/**
+ * Fixes are always built from an analysis of the whole file, when first read: a fix may edit
+ * outside its unit (a rename, a shared loss object), and only the whole file shows everything
+ * it must see. A definition that does not parse gets no fix, as the CLI fixes no such file.
+ */
 export class IncrementalAnalyzer {
   private known: Known | null = null;
-  /** The stubbed file of the last analysis, whose tree lazy fixes read and the next parse reuses. */
+  /** The stubbed file of the last analysis, which the next parse reuses. */
   private reduced: { tree: Tree; text: string } | null = null;
   /** Counts analyses: fixes of an older one are no longer readable. */
   private generation = 0;
@@ -71,24 +78,23 @@ export class IncrementalAnalyzer {
   /** Analyses `text`, whose tree is `tree`. The caller keeps `tree` unedited while fixes are read. */
   analyse(tree: Tree, text: string, options: IncrementalOptions): EditorAnalysis {
     const run = this.startRun(tree, text, options);
-    const { lazy } = run;
     const dialect = dialectOf(this.language);
-    const split = splitUnits(tree, text, dialect);
+    // The definitions that hold code some rule reads from the whole file belong to the context.
+    const fileWide = rulesFor(text, this.language, options).flatMap(
+      (rule) => rule.meta.fileWide ?? [],
+    );
+    const split = splitUnits(tree, text, dialect, fileWide);
     const key = split ? `${policyKey(options)}\u0001${split.contextKey}` : null;
     const known = this.known;
-
     const edges = split ? this.edgesOf(split) : null;
-    if (split && edges && known && key === known.key) {
+    if (split && key && edges && known && key === known.key) {
       return this.analyseUnits(tree, split.units, edges, known, run);
     }
-    const whole = analyzeTree(tree, text, this.language, { ...options, withFixes: lazy });
+
+    const whole = this.wholeOf(run);
     this.dropReduced();
     this.known = null;
-    if (split && key && edges) {
-      const all = split.units.map(() => true);
-      const kept = stored(split.units, all, whole.findings);
-      this.known = { text, units: split.units, key, edges, ...kept };
-    }
+    if (split && key && edges) this.remember(run, split.units, key, edges, whole.findings);
     const total = split?.units.length ?? 0;
     return {
       findings: whole.findings,
@@ -96,7 +102,10 @@ export class IncrementalAnalyzer {
       failures: whole.failures,
       mode: 'whole',
       units: { total, analysed: total },
-      settle: settling(whole.findings),
+      verify: () => {
+        if (run.readable()) for (const finding of whole.findings) void finding.fixes;
+        return null;
+      },
     };
   }
 
@@ -105,7 +114,8 @@ export class IncrementalAnalyzer {
    * inside one definition's body and that definition does not parse on its own (an unclosed
    * bracket while typing, which would swallow the rest of the file). Nothing is read, and the
    * document need not even be parsed: every finding stays as it was before the edit, moved with
-   * the text, until the definition parses again. Null when this does not apply: then `analyse`.
+   * the text, without fixes, until the definition parses again. Null when this does not apply:
+   * then `analyse`.
    */
   analyseEditing(text: string, options: IncrementalOptions): EditorAnalysis | null {
     const known = this.known;
@@ -127,14 +137,27 @@ export class IncrementalAnalyzer {
     const parses = !alone.rootNode.hasError;
     alone.delete();
     if (parses) return null;
-    return this.analyseEdited(known, edit, editedIndex, this.startRun(null, text, options));
-  }
 
-  private startRun(tree: Tree | null, text: string, options: IncrementalOptions): Run {
-    const generation = ++this.generation;
-    const readable = () => this.generation === generation && options.withFixes.readable();
-    const lazy: LazyFixes = { readable, failed: options.withFixes.failed };
-    return { tree, broken: -1, text, options, lazy, readable, alone: new Map(), whole: null };
+    this.generation++;
+    const findings: Finding[] = [];
+    known.units.forEach((unit, index) => {
+      for (const stored of known.stored.get(keyOf(index, unit)) ?? []) {
+        const finding = movedAcross(moved(stored, unit.startRow), edit);
+        if (finding) findings.push({ ...finding, fixes: [] });
+      }
+    });
+    for (const stored of known.context) {
+      const finding = movedAcross(stored, edit);
+      if (finding) findings.push({ ...finding, fixes: [] });
+    }
+    return {
+      findings: sortFindings(findings),
+      hasSyntaxErrors: true,
+      failures: [],
+      mode: 'edited',
+      units: { total: known.units.length, analysed: 0 },
+      verify: () => null,
+    };
   }
 
   /** Frees the stubbed tree; the analyser can still be used, starting afresh. */
@@ -146,10 +169,46 @@ export class IncrementalAnalyzer {
     this.dropReduced();
   }
 
+  private startRun(tree: Tree, text: string, options: IncrementalOptions): Run {
+    const generation = ++this.generation;
+    const readable = () => this.generation === generation && options.withFixes.readable();
+    const lazy: LazyFixes = { readable, failed: options.withFixes.failed };
+    return { tree, text, options, lazy, readable, whole: null };
+  }
+
+  /** The fixes of `finding` in the whole file's analysis of a run. */
+  private wholeFixes(run: Run, finding: Finding): Fix[] {
+    if (!run.byIdentity) {
+      run.byIdentity = new Map();
+      for (const each of this.wholeOf(run).findings) run.byIdentity.set(identityOf(each), each);
+    }
+    return run.byIdentity.get(identityOf(finding))?.fixes ?? [];
+  }
+
+  /** The whole file's analysis of a run, with lazy fixes; done once. */
+  private wholeOf(run: Run): Analysis {
+    run.whole ??= analyzeTree(run.tree, run.text, this.language, {
+      ...run.options,
+      withFixes: run.lazy,
+    });
+    return run.whole;
+  }
+
+  private remember(
+    run: Run,
+    units: Unit[],
+    key: string,
+    edges: Known['edges'],
+    findings: readonly Finding[],
+  ): void {
+    const all = units.map(() => true);
+    this.known = { text: run.text, units, key, edges, ...stored(units, all, findings) };
+  }
+
   /**
-   * The context is as before. The changed units are read again, with the units that name them
-   * (their findings may follow the change) and the units those name in turn, kept whole; every
-   * other unit is stubbed and keeps its findings.
+   * The context is as before. The changed units are read again, with the units that depend on
+   * them and those they depend on in turn (see `dependencies`), kept whole; every other unit is
+   * stubbed and keeps its findings.
    */
   private analyseUnits(
     tree: Tree,
@@ -161,91 +220,85 @@ export class IncrementalAnalyzer {
     const changed = units.flatMap((unit, index) =>
       known.stored.has(keyOf(index, unit)) ? [] : [index],
     );
-    const namedBy: number[][] = units.map(() => []);
+    const dependents: number[][] = units.map(() => []);
     edges.units.forEach((named, index) => {
-      for (const other of named) namedBy[other].push(index);
+      for (const other of named) dependents[other].push(index);
     });
-    const affected = reachable(changed, namedBy);
+    const affected = reachable(changed, dependents);
     const read = reachable([...affected, ...edges.context], edges.units);
     const kept = units.map((_, index) => read.has(index));
     const { findings, failures } = this.analyseReduced(units, kept, run);
-    const settle = settling([...findings]);
     const result = stored(units, kept, findings);
+    // A fix built from the stubbed text holds when it edits only its own unit, or adds an import
+    // of a name no stubbed unit spells; any other fix comes from the whole file.
+    const trusted = (fix: Fix, unit: Unit): boolean =>
+      fix.edits.every((edit) => {
+        const { start, end } = edit.range;
+        if (start.line >= unit.startRow && end.line <= unit.endRow) return true;
+        const names = importedNames(edit.newText);
+        return (
+          names !== null &&
+          names.every((name) =>
+            units.every((other, index) => kept[index] || !this.words.get(other.text)?.has(name)),
+          )
+        );
+      });
+    // The findings shown are copies: reading the stubbed analysis' own fixes replaces them with
+    // plain values on its objects.
+    const ownFixes = new Map<Finding, { unit: Unit; fixes: () => Fix[] }>();
+    const copies = findings.splice(0).map((original) => {
+      const finding = moved(original, 0) as Finding;
+      const index = unitAt(units, finding.range.start.line);
+      if (index >= 0) ownFixes.set(finding, { unit: units[index], fixes: () => original.fixes });
+      return finding;
+    });
+    findings.push(...copies);
     for (const [index, unit] of units.entries()) {
       if (kept[index]) continue;
       const key = keyOf(index, unit);
       const list = known.stored.get(key) ?? [];
       result.stored.set(key, list);
-      findings.push(...this.reused(list, unit.startRow, index, units, edges, run));
+      for (const finding of list) findings.push(moved(finding, unit.startRow) as Finding);
     }
     this.known = { text: run.text, units, key: known.key, edges, ...result };
+    const fixesOf = (finding: Finding): Fix[] => {
+      if (!run.readable()) return [];
+      const own = ownFixes.get(finding);
+      if (own) {
+        const fixes = own.fixes();
+        if (fixes.every((fix) => trusted(fix, own.unit))) return fixes;
+      }
+      return this.wholeFixes(run, finding);
+    };
+    for (const finding of findings) {
+      Object.defineProperty(finding, 'fixes', {
+        enumerable: true,
+        configurable: true,
+        get: () => fixesOf(finding),
+      });
+    }
+    const shown = sortFindings(findings);
     return {
-      findings: sortFindings(findings),
+      findings: shown,
       hasSyntaxErrors: tree.rootNode.hasError,
       failures,
       mode: 'units',
       units: { total: units.length, analysed: read.size },
-      settle,
+      verify: () => {
+        if (!run.readable()) return null;
+        const whole = this.wholeOf(run).findings;
+        for (const finding of whole) void finding.fixes;
+        if (sameFindings(whole, shown)) return null;
+        this.remember(run, units, known.key, edges, whole);
+        return whole;
+      },
     };
   }
 
-  /** Every finding of the last known version, moved across an edit inside unit `editedIndex`. */
-  private analyseEdited(
-    known: Known,
-    edit: SpanEdit,
-    editedIndex: number,
-    run: Run,
-  ): EditorAnalysis {
-    run.broken = editedIndex;
-    const delta = edit.newEndIndex - edit.oldEndIndex;
-    const rows = edit.newEndPosition.row - edit.oldEndPosition.row;
-    const oldEndRow = known.units[editedIndex].endRow;
-    const units = known.units.map((unit, index): Unit => {
-      if (index < editedIndex) return unit;
-      if (index === editedIndex) {
-        const end = unit.end + delta;
-        const text = run.text.slice(unit.start, end);
-        return { ...unit, end, bodyEnd: unit.bodyEnd + delta, endRow: unit.endRow + rows, text };
-      }
-      return {
-        ...unit,
-        start: unit.start + delta,
-        end: unit.end + delta,
-        bodyStart: unit.bodyStart + delta,
-        bodyEnd: unit.bodyEnd + delta,
-        startRow: unit.startRow + rows,
-        endRow: unit.endRow + rows,
-      };
-    });
-    // The edited unit shows its findings from before the edit, those the edit did not touch,
-    // with no fixes: no fix is computed from a text that does not parse.
-    const editedKnown = known.stored.get(keyOf(editedIndex, known.units[editedIndex])) ?? [];
-    const findings: Finding[] = [];
-    for (const stored of editedKnown) {
-      const finding = movedAcross(moved(stored, known.units[editedIndex].startRow), edit);
-      if (finding) findings.push({ ...finding, fixes: [] });
-    }
-    for (const [index, unit] of units.entries()) {
-      if (index === editedIndex) continue;
-      const list = known.stored.get(keyOf(index, known.units[index])) ?? [];
-      findings.push(...this.reused(list, unit.startRow, index, units, known.edges, run));
-    }
-    const context = known.context.map((finding) => movedAfter(finding, oldEndRow, rows));
-    findings.push(...this.reused(context, 0, -1, units, known.edges, run));
-    return {
-      findings: sortFindings(findings),
-      hasSyntaxErrors: true,
-      failures: [],
-      mode: 'edited',
-      units: { total: units.length, analysed: 0 },
-      settle: () => {},
-    };
-  }
-
-  /** Analyses the text with the units not `changed` stubbed; the findings not in those units. */
+  /** Analyses the text with the units not `kept` stubbed; the findings not in those units. */
   private analyseReduced(
     units: readonly Unit[],
-    changed: readonly boolean[],
+    kept: readonly boolean[],
     run: Run,
   ): { findings: Finding[]; failures: RuleFailure[] } {
     const dialect = dialectOf(this.language);
@@ -255,90 +308,21 @@ export class IncrementalAnalyzer {
       if (stub !== undefined) stubs.set(unit.text, stub);
     }
     this.stubs = stubs;
-    const source = reducedText(run.text, units, (index) => changed[index], dialect, stubs);
-    const analysis = analyzeTree(this.parseReduced(source), source, this.language, {
+    const source = reducedText(run.text, units, (index) => kept[index], dialect, stubs);
+    const tree = this.parseReduced(source);
+    // Its fixes read the stubbed tree, which the next analysis edits.
+    const analysis = analyzeTree(tree, source, this.language, {
       ...run.options,
-      withFixes: run.lazy,
+      withFixes: { ...run.lazy, readable: () => run.readable() && this.reduced?.tree === tree },
     });
     const findings = analysis.findings.filter((finding) => {
       const index = unitAt(units, finding.range.start.line);
-      return index < 0 || changed[index];
+      return index < 0 || kept[index];
     });
     return { findings, failures: analysis.failures };
   }
 
-  /**
-   * Known findings of the unit `index` (-1: the context) at lines counted from `row`. Their
-   * fixes are built when first read: from the text with that unit alone kept, or, once a second
-   * unit is asked for (a fix-all reads every fix), from the whole file at once.
-   */
-  private reused(
-    list: readonly StoredFinding[],
-    row: number,
-    index: number,
-    units: readonly Unit[],
-    edges: Known['edges'],
-    run: Run,
-  ): Finding[] {
-    const fixesOf = (finding: StoredFinding): Fix[] => {
-      if (!run.readable()) return [];
-      let analysed = run.whole ?? run.alone.get(index);
-      if (!analysed && run.alone.size > 0) {
-        analysed = run.tree
-          ? analyzeTree(run.tree, run.text, this.language, {
-              ...run.options,
-              withFixes: run.lazy,
-            }).findings
-          : this.analyseAlone(null, units, edges, run);
-        run.whole = analysed;
-      } else if (!analysed) {
-        analysed = this.analyseAlone(index, units, edges, run);
-        run.alone.set(index, analysed);
-      }
-      const wanted = identityOf(finding);
-      return analysed.find((candidate) => identityOf(candidate) === wanted)?.fixes ?? [];
-    };
-    return list.map((stored) => {
-      const finding = moved(stored, row) as Finding;
-      Object.defineProperty(finding, 'fixes', {
-        enumerable: true,
-        configurable: true,
-        get: () => fixesOf(finding),
-      });
-      return finding;
-    });
-  }
-
-  /**
-   * The findings, with fixes, of the text with only unit `index` (-1: the context; null: every
-   * unit) kept, with the units it names. A unit that does not parse is always stubbed.
-   */
-  private analyseAlone(
-    index: number | null,
-    units: readonly Unit[],
-    edges: Known['edges'],
-    run: Run,
-  ): Finding[] {
-    const dialect = dialectOf(this.language);
-    const read =
-      index === null
-        ? new Set(units.keys())
-        : reachable(index < 0 ? edges.context : [index], edges.units);
-    const kept = (other: number) => read.has(other) && other !== run.broken;
-    const text = reducedText(run.text, units, kept, dialect, this.stubs);
-    // The stubbed tree of this version differs from this text in a few units only.
-    const base = this.reduced?.tree.copy() ?? null;
-    if (base && this.reduced) base.edit(editBetween(this.reduced.text, text));
-    const tree = parse(text, this.language, base);
-    base?.delete();
-    try {
-      return analyzeTree(tree, text, this.language, { ...run.options, withFixes: true }).findings;
-    } finally {
-      tree.delete();
-    }
-  }
-
-  /** Which units each unit names; the words of unchanged units are remembered. */
+  /** Which units each unit depends on; the words of unchanged units are remembered. */
   private edgesOf(split: NonNullable<ReturnType<typeof splitUnits>>): Known['edges'] {
     const words = new Map<string, Set<string>>();
     const edges = dependencies(split, (text) => {
@@ -368,17 +352,51 @@ export class IncrementalAnalyzer {
 }
 
 interface Run {
-  /** The document's tree, or null when it was not parsed (a definition being edited). */
-  tree: Tree | null;
-  /** The unit that does not parse, stubbed in every text that fixes are built from. */
-  broken: number;
+  tree: Tree;
   text: string;
   options: IncrementalOptions;
   lazy: LazyFixes;
   readable: () => boolean;
-  /** Findings with fixes for kept findings: by unit analysed alone, or of the whole file. */
-  alone: Map<number, Finding[]>;
-  whole: Finding[] | null;
+  /** The whole file's analysis, once a fix or `verify` asked for it, and its findings by identity. */
+  whole: Analysis | null;
+  byIdentity?: Map<string, Finding>;
+}
+
+/**
+ * The names an inserted import binds (`import torch.nn as nn`, `from scipy.special import
+ * softmax`, `import { softmax } from '@tensorflow/tfjs'`); null for any other text.
+ */
+function importedNames(text: string): string[] | null {
+  const line = text.trim();
+  const alias = (item: string) =>
+    item
+      .trim()
+      .split(/\s+as\s+/)
+      .pop()
+      ?.trim() ?? '';
+  let names: string[];
+  const fromImport = /^from\s+\S+\s+import\s+([^;()]+)$/.exec(line);
+  const plainImport = /^import\s+([\w.,\s]+)$/.exec(line);
+  const braces = /^import\s*\{([^}]*)\}\s*from\s*['"][^'"]+['"];?$/.exec(line);
+  if (fromImport) names = fromImport[1].split(',').map(alias);
+  else if (braces) names = braces[1].split(',').map(alias);
+  else if (plainImport) {
+    names = plainImport[1].split(',').map((item) => {
+      const named = alias(item);
+      return /\sas\s/.test(item) ? named : named.split('.')[0];
+    });
+  } else return null;
+  return names.every((name) => /^[\p{L}_$][\p{L}\p{N}_$]*$/u.test(name)) ? names : null;
+}
+
+/** Whether two lists of findings say the same, fixes aside. */
+function sameFindings(a: readonly Finding[], b: readonly Finding[]): boolean {
+  if (a.length !== b.length) return false;
+  const described = (finding: Finding) =>
+    `${identityOf(finding)}:${finding.severity}:${JSON.stringify(finding.related)}`;
+  const left = a.map(described).sort();
+  const right = b.map(described).sort();
+  return left.every((item, index) => item === right[index]);
 }
 
 /**
@@ -461,29 +479,6 @@ function moved(finding: StoredFinding, rows: number): StoredFinding {
     severity: finding.severity,
     range: move(finding.range),
     message: finding.message,
-    related: finding.related.map((related) => ({ ...related, range: move(related.range) })),
-  };
-}
-
-/** Reads the fixes of findings built from a tree, so that they stop holding on to it. */
-function settling(findings: readonly Finding[]): () => void {
-  return () => {
-    for (const finding of findings) void finding.fixes;
-  };
-}
-
-/** A copy with the lines after `row` moved by `rows`: the context after an edited unit. */
-function movedAfter(finding: StoredFinding, row: number, rows: number): StoredFinding {
-  const move = (range: Range): Range => {
-    const by = range.start.line > row ? rows : 0;
-    return {
-      start: { line: range.start.line + by, character: range.start.character },
-      end: { line: range.end.line + by, character: range.end.character },
-    };
-  };
-  return {
-    ...moved(finding, 0),
-    range: move(finding.range),
     related: finding.related.map((related) => ({ ...related, range: move(related.range) })),
   };
 }

@@ -83,6 +83,15 @@ export interface RuleMeta {
    * rule matches is not parsed. No `g` or `y` flag: the test must not keep state.
    */
   triggers: RegExp;
+  /**
+   * For a rule whose findings in one function depend on code anywhere in the file (a GradScaler
+   * created in some helper, a mixed-precision policy set in `main`): words that such code cannot
+   * be written without. In the editor, a top-level definition that matches is re-read whenever
+   * any part of the file is, as long as the rule can run on the file (see `IncrementalAnalyzer`).
+   * Without it, a rule may look outside the function it reports in only at the definitions that
+   * function names.
+   */
+  fileWide?: RegExp;
   /** One sentence: what the rule flags. */
   summary: string;
   /** A short paragraph for hovers: why it fails, with the numbers, and the stable form. */

@@ -1,9 +1,10 @@
 // A file cut into the parts the editor can re-analyse alone. A unit is a top-level function or
 // class definition; everything else at the top level (imports, assignments, loops, a main guard)
-// is the file's context. The findings inside a unit depend on the unit's own text and on the
-// context, and on the other units only through their headers (the names they bind): so after an
-// edit inside one function, the file can be analysed as its context, that function, and every
-// other unit reduced to a stub (`def name(args): ...`), with each byte at its old offset.
+// is the file's context. The findings inside a unit depend on the unit's own text, on the
+// context, on the units it names, and on the other units only through the names they bind: so
+// after an edit inside one function, the file can be analysed as its context, that function, the
+// units it names, and every other unit reduced to a stub (`def name(): ...`), with each byte at
+// its old offset.
 
 import type { Node, Tree } from 'web-tree-sitter';
 import type { Dialect } from './types';
@@ -16,7 +17,7 @@ export interface Unit {
   endRow: number;
   /** The unit's whole text. */
   text: string;
-  /** The body's range, which a stub replaces; the header and decorators stay. */
+  /** The body's range; a stub keeps none of it. */
   bodyStart: number;
   bodyEnd: number;
   /** The name the definition binds. */
@@ -30,9 +31,10 @@ export interface Unit {
 export interface Units {
   units: Unit[];
   /**
-   * The text that every unit's findings may depend on besides the unit itself: the context's
-   * statements and comments, the stubs of all units, in order, and every file-wide suppression.
-   * Findings computed under one key hold under any other file with the same key.
+   * What every unit's findings may depend on besides the units themselves: the context's
+   * statements and comments, and every unit's header (its body replaced by `...`), in order. A
+   * unit's findings computed under one key hold in any other file with the same key, the same
+   * unit at the same place in the order, and the same units it depends on.
    */
   contextKey: string;
   /** The statements and comments of the context, which may name units (a call at the top level). */
@@ -50,11 +52,24 @@ const DEFINITION_TYPES: Record<Dialect, ReadonlySet<string>> = {
   ]),
 };
 
-/** What a stubbed body holds: the shortest body that parses. */
+/** `nanguard: noqa` speaks for the whole file, even inside a function: that one is context. */
+const FILE_SUPPRESSION = /nanguard:\s*noqa/i;
+
+/** What a header in the context key has for a body. */
 const STUB_BODY: Record<Dialect, string> = { python: '...', ts: '{}' };
 
-/** Files with errors that reach the top level, or with no unit, give null: analyse them whole. */
-export function splitUnits(tree: Tree, text: string, dialect: Dialect): Units | null {
+/**
+ * Files with errors that reach the top level, with no unit, or with a lone carriage return (a
+ * line break to the editor, not to tree-sitter's rows), give null: analyse them whole. A
+ * definition that matches one of `fileWide` (see `RuleMeta.fileWide`) is part of the context.
+ */
+export function splitUnits(
+  tree: Tree,
+  text: string,
+  dialect: Dialect,
+  fileWide: readonly RegExp[] = [],
+): Units | null {
+  if (/\r(?!\n)/.test(text)) return null;
   const root = tree.rootNode;
   const children = root.children;
   const units: Unit[] = [];
@@ -76,7 +91,13 @@ export function splitUnits(tree: Tree, text: string, dialect: Dialect): Units | 
       startRow > previousEndRow &&
       (!next || next.startPosition.row > endRow);
     previousEndRow = endRow;
-    if (!body || !ownsLines || importsWithin(child.text, dialect)) {
+    const inContext =
+      !body ||
+      !ownsLines ||
+      importsWithin(child.text, dialect) ||
+      FILE_SUPPRESSION.test(child.text) ||
+      fileWide.some((words) => words.test(child.text));
+    if (inContext) {
       key.push(child.text);
       context.push(child.text);
       continue;
@@ -99,31 +120,36 @@ export function splitUnits(tree: Tree, text: string, dialect: Dialect): Units | 
     key.push(stubOf(unit, dialect));
   }
   if (units.length === 0) return null;
-  // `nanguard: noqa` anywhere, even inside a function, speaks for the whole file.
-  for (const match of text.matchAll(/nanguard:\s*noqa[^\n\r]*/gi)) key.push(match[0]);
   return { units, contextKey: key.join('\n\u0000'), contextText: context.join('\n') };
 }
 
 /**
- * Which units each unit names, and which the context names. A rule may read the body of a
- * function that a call names (a training step that clips in a helper), so a unit is analysed
- * with the units it names kept whole, and those they name in turn. `wordsOf` gives the words of
- * a text, and may remember them: units keep their text from one edit to the next.
+ * Which units each unit depends on, and which the context depends on: those that provide a name
+ * its text spells. A unit provides the name it defines (a rule may read the body of a helper a
+ * training step calls), the names it declares `global`, and the attributes it assigns
+ * (`self.criterion = nn.BCELoss()` gives the loss that `self.criterion(...)` calls elsewhere).
+ * A unit is analysed with those it depends on kept whole, and those they depend on in turn.
+ * `wordsOf` gives the words of a text, and may remember them: units keep their text from one
+ * edit to the next.
  */
 export function dependencies(
   split: Units,
   wordsOf: (text: string) => ReadonlySet<string>,
 ): { units: number[][]; context: number[] } {
-  const byName = new Map<string, number[]>();
+  const providers = new Map<string, number[]>();
   split.units.forEach((unit, index) => {
-    if (unit.name) byName.set(unit.name, [...(byName.get(unit.name) ?? []), index]);
+    for (const name of providedNames(unit)) {
+      const list = providers.get(name) ?? [];
+      if (list[list.length - 1] !== index) list.push(index);
+      providers.set(name, list);
+    }
   });
   const named = (text: string, self: number): number[] => {
-    const found: number[] = [];
+    const found = new Set<number>();
     for (const word of wordsOf(text)) {
-      for (const index of byName.get(word) ?? []) if (index !== self) found.push(index);
+      for (const index of providers.get(word) ?? []) if (index !== self) found.add(index);
     }
-    return found;
+    return [...found];
   };
   return {
     units: split.units.map((unit, index) => named(unit.text, index)),
@@ -131,9 +157,21 @@ export function dependencies(
   };
 }
 
-/** The identifiers a text spells, keywords included. */
+const IDENTIFIER = '[\\p{L}\\p{Nl}_$][\\p{L}\\p{Nl}\\p{Mn}\\p{Mc}\\p{Nd}\\p{Pc}$]*';
+const GLOBAL_NAMES = /\bglobal\s+([^\n\r;#]+)/gu;
+/** `.name =` and `.name: T =`, not `==`; for Python `self.` and TypeScript `this.` alike. */
+const ASSIGNED_ATTRIBUTE = new RegExp(`\\.\\s*(${IDENTIFIER})\\s*(?::[^=\\n\\r]*)?=(?!=)`, 'gu');
+
+function providedNames(unit: Unit): string[] {
+  const names = unit.name ? [unit.name] : [];
+  for (const match of unit.text.matchAll(GLOBAL_NAMES)) names.push(...wordsIn(match[1]));
+  for (const match of unit.text.matchAll(ASSIGNED_ATTRIBUTE)) names.push(match[1]);
+  return names;
+}
+
+/** The identifiers a text spells, keywords included; Python allows any letters (`ソフトマックス`). */
 export function wordsIn(text: string): Set<string> {
-  return new Set(text.match(/[A-Za-z_$][\w$]*/g) ?? []);
+  return new Set(text.match(new RegExp(IDENTIFIER, 'gu')) ?? []);
 }
 
 /** `start` and every unit reached from it through `edges`. */

@@ -31,6 +31,7 @@ export const fp16MaskOverflow: Rule = {
     dialects: ['python'],
     fixSafety: 'safe',
     triggers: HALF_PRECISION_WORDS,
+    fileWide: /mixed_float16/,
     summary:
       'A mask constant larger than float16 can hold (65504) is written into a float16 tensor.',
     explanation:

@@ -40,6 +40,7 @@ export const fp16WithoutGradScaler: Rule = {
     dialects: ['python'],
     fixSafety: 'unsafe',
     triggers: HALF_PRECISION_WORDS,
+    fileWide: /GradScaler|backward/,
     summary: 'Training runs in float16 but no GradScaler scales the loss before backward().',
     explanation:
       'float16 stores nothing below ~6e-8 and overflows above 65504: small gradients flush to ' +

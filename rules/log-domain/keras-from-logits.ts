@@ -42,6 +42,7 @@ export const kerasFromLogits: Rule = {
     dialects: ['python'],
     fixSafety: 'unsafe',
     triggers: /rossentropy/,
+    fileWide: /\.add\s*\(/,
     summary: "A Keras loss's from_logits setting disagrees with what the model outputs.",
     explanation:
       'from_logits=True on softmax or sigmoid outputs applies the activation twice and stalls ' +

@@ -235,13 +235,21 @@ async function editorLatency(): Promise<void> {
     `edit → diagnostics with the ${figures.debounceMs} ms typing debounce`,
     `p50 ${debounced.p50} ms, p95 ${debounced.p95} ms, max ${debounced.max} ms`,
   );
-  // The first code action after an edit builds that version's fixes: the one a user waits for.
+  // The first code action after an edit, on a finding of the function just edited: the one a
+  // user waits for.
   const first = figures.codeActionAfterEdit;
   row(
-    'code action, the first after an edit',
+    'code action, the first after an edit, in the edited function',
     `p50 ${first.p50} ms, p95 ${first.p95} ms, max ${first.max} ms`,
     `p95 ≤ ${BUDGET.codeActionMs} ms`,
     first.p95 <= BUDGET.codeActionMs,
+  );
+  const elsewhere = figures.codeActionElsewhereAfterEdit;
+  row(
+    'code action, the first after an edit, in another function (whole-file analysis)',
+    `p50 ${elsewhere.p50} ms, p95 ${elsewhere.p95} ms, max ${elsewhere.max} ms`,
+    `p95 ≤ ${BUDGET.codeActionMs} ms`,
+    elsewhere.p95 <= BUDGET.codeActionMs,
   );
   row(
     'code action, asked again on the same version',

@@ -29,10 +29,15 @@ export interface LspLatency {
   /** textDocument/codeAction on a diagnostic of the current version, asked again and again. */
   codeAction: Percentiles;
   /**
-   * The first code action after each edit, on the finding whose fixes the server builds last
-   * (it builds a version's fixes when first asked, in order, up to the one asked for).
+   * The first code action after an edit inside a function, on a finding in that function: the
+   * server re-read that function, and builds its fixes from that reading.
    */
   codeActionAfterEdit: Percentiles;
+  /**
+   * The first code action after such an edit on a finding in another function, whose fixes come
+   * from an analysis of the whole file (done when first asked, or once the document rests).
+   */
+  codeActionElsewhereAfterEdit: Percentiles;
   /** codeAction/resolve of fix-all (every fix, re-analysed in rounds) on the whole file. */
   fixAllResolve: Percentiles;
   findings: number;
@@ -172,34 +177,57 @@ async function runEdits(text: string, debounceMs: number, edits: number): Promis
   return { latencies, openMs, startToReadyMs: client.startToReady, client, uri, version, findings };
 }
 
+/** Replaces the whole text of the document with `text`; the diagnostics of that version. */
+async function restore(run: EditRun, text: string): Promise<Diagnostic[]> {
+  const version = ++run.version;
+  const published = run.client.nextDiagnostics(
+    run.uri,
+    (params) => params.version === version,
+    60_000,
+  );
+  await run.client.change(run.uri, version, [{ text }]);
+  return (await published).diagnostics;
+}
+
 /**
- * After each of `rounds` edits, the first code action on the finding whose fixes come last: fixes
- * are built in rule order, then report order, and asking for one builds all before it too.
+ * After each of `rounds` edits inside one function (a line added to its body), the first code
+ * action on a finding of that function, or on the last finding of the file (in another function).
  */
-async function timeFirstCodeActions(run: EditRun, rounds: number): Promise<number[]> {
-  const latencies: number[] = [];
-  const latest = (diagnostics: Diagnostic[]) =>
-    [...diagnostics].sort(
-      (a, b) =>
-        String(a.code).localeCompare(String(b.code)) || a.range.start.line - b.range.start.line,
-    )[diagnostics.length - 1];
-  const line = Math.floor((run.findings[run.findings.length - 1]?.range.start.line ?? 0) / 2);
-  for (let index = 0; index < rounds; index++) {
-    // A blank line in the middle of the file: the findings below move down, the version changes.
-    const at = { line, character: 0 };
-    const diagnostics = await changeAndWait(run.client, run.uri, ++run.version, at, '\n');
-    const diagnostic = latest(diagnostics);
-    if (!diagnostic) throw new Error('no finding to ask a code action about');
+async function timeFirstCodeActions(
+  run: EditRun,
+  rounds: number,
+): Promise<{ inEdited: number[]; elsewhere: number[] }> {
+  const inEdited: number[] = [];
+  const elsewhere: number[] = [];
+  const ask = async (diagnostic: Diagnostic) => {
     const started = performance.now();
     await run.client.request<CodeAction[]>('textDocument/codeAction', {
       textDocument: { uri: run.uri },
       range: diagnostic.range,
       context: { diagnostics: [diagnostic], only: ['quickfix'] },
     });
-    latencies.push(performance.now() - started);
+    return performance.now() - started;
+  };
+  for (let index = 0; index < rounds; index++) {
+    // The line of a hand-written softmax, in the middle of the file: a new line above it.
+    const target = run.findings.find(
+      (diagnostic, at) => diagnostic.code === 'NG101' && at >= run.findings.length / 2,
+    );
+    if (!target) throw new Error('no NG101 finding to edit next to');
+    const line = target.range.start.line;
+    const at = { line, character: 0 };
+    const diagnostics = await changeAndWait(run.client, run.uri, ++run.version, at, '    pass\n');
+    const own = diagnostics.find(
+      (diagnostic) => diagnostic.code === 'NG101' && diagnostic.range.start.line === line + 1,
+    );
+    const last = diagnostics[diagnostics.length - 1];
+    if (!own || !last) throw new Error('the edited function lost its finding');
+    // Alternately, so that neither is asked after the other has built the whole file's fixes.
+    if (index % 2 === 0) inEdited.push(await ask(own));
+    else elsewhere.push(await ask(last));
     run.findings = diagnostics;
   }
-  return latencies;
+  return { inEdited, elsewhere };
 }
 
 async function timeCodeActions(
@@ -240,8 +268,10 @@ export async function measureLspLatency(
   const debounced = await runEdits(text, debounceMs, edits);
   await debounced.client.stop();
   const direct = await runEdits(text, 0, edits);
+  // The typed line left the file as typing leaves it, often not parsing: back to the original.
+  direct.findings = await restore(direct, text);
   const actions = await timeCodeActions(direct, 50);
-  const afterEdit = await timeFirstCodeActions(direct, 20);
+  const afterEdit = await timeFirstCodeActions(direct, 40);
   await direct.client.stop();
 
   return {
@@ -252,7 +282,8 @@ export async function measureLspLatency(
     editToDiagnosticsUndebounced: percentiles(direct.latencies),
     debounceMs,
     codeAction: percentiles(actions.quick),
-    codeActionAfterEdit: percentiles(afterEdit),
+    codeActionAfterEdit: percentiles(afterEdit.inEdited),
+    codeActionElsewhereAfterEdit: percentiles(afterEdit.elsewhere),
     fixAllResolve: percentiles(actions.fixAll),
     findings: direct.findings.length,
   };
