@@ -2,7 +2,7 @@
 // applying (a fix may overlap another, or enable a new one), as ruff does. The result is one
 // edit covering the span that changed, so the editor keeps the cursor and folding elsewhere.
 
-import { applyEditGroups } from '../rules/engine/edits';
+import { applyEditGroups, commonEnds } from '../rules/engine/edits';
 import { computeLineStarts, positionIn } from '../rules/engine/model';
 import type { Finding, Fix, TextEdit } from '../rules/engine/types';
 
@@ -47,16 +47,7 @@ export function fixAll(
 /** One edit turning `before` into `after`: the span between their common prefix and suffix. */
 export function minimalEdit(before: string, after: string): TextEdit | null {
   if (before === after) return null;
-  let prefix = 0;
-  const shorter = Math.min(before.length, after.length);
-  while (prefix < shorter && before.charCodeAt(prefix) === after.charCodeAt(prefix)) prefix++;
-  let suffix = 0;
-  while (
-    suffix < shorter - prefix &&
-    before.charCodeAt(before.length - 1 - suffix) === after.charCodeAt(after.length - 1 - suffix)
-  ) {
-    suffix++;
-  }
+  let { prefix, suffix } = commonEnds(before, after);
   // Never split a CRLF pair or a surrogate pair between the kept and the replaced text.
   while (prefix > 0 && splitsPair(before, prefix)) prefix--;
   while (suffix > 0 && splitsPair(before, before.length - suffix)) suffix--;

@@ -71,3 +71,21 @@ function overlaps(a: { start: number; end: number }, b: { start: number; end: nu
   if (b.start === b.end) return a.start < b.start && b.start < a.end;
   return a.start < b.end && b.start < a.end;
 }
+
+/**
+ * The lengths of the longest common prefix of two texts and of their longest common suffix
+ * after it: what lies between is all that differs.
+ */
+export function commonEnds(before: string, after: string): { prefix: number; suffix: number } {
+  const shorter = Math.min(before.length, after.length);
+  let prefix = 0;
+  while (prefix < shorter && before.charCodeAt(prefix) === after.charCodeAt(prefix)) prefix++;
+  let suffix = 0;
+  while (
+    suffix < shorter - prefix &&
+    before.charCodeAt(before.length - 1 - suffix) === after.charCodeAt(after.length - 1 - suffix)
+  ) {
+    suffix++;
+  }
+  return { prefix, suffix };
+}

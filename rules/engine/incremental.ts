@@ -14,6 +14,7 @@ import {
   type LazyFixes,
   type RuleFailure,
 } from './engine';
+import { commonEnds } from './edits';
 import { parse } from './parser';
 import { dialectOf } from './syntax';
 import type { Finding, Fix, LanguageId, Position, Range } from './types';
@@ -533,16 +534,7 @@ type SpanEdit = ReturnType<typeof editBetween>;
 
 /** The single edit that turns `before` into `after`: what lies between their common ends. */
 function editBetween(before: string, after: string) {
-  const shorter = Math.min(before.length, after.length);
-  let prefix = 0;
-  while (prefix < shorter && before.charCodeAt(prefix) === after.charCodeAt(prefix)) prefix++;
-  let suffix = 0;
-  while (
-    suffix < shorter - prefix &&
-    before.charCodeAt(before.length - 1 - suffix) === after.charCodeAt(after.length - 1 - suffix)
-  ) {
-    suffix++;
-  }
+  const { prefix, suffix } = commonEnds(before, after);
   return {
     startIndex: prefix,
     oldEndIndex: before.length - suffix,

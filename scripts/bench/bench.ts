@@ -18,6 +18,7 @@ import { initParsers, languageForPath, parse } from '../../rules/engine/parser';
 import type { LanguageId } from '../../rules/engine/types';
 import { discoverFiles } from '../../rules/project/files';
 import { generateTypeScriptSet } from './corpus';
+import type { Percentiles } from '../../test/server/support/latency';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const DEBIAN_PYTHON = '/usr/bin/python3';
@@ -235,22 +236,20 @@ async function editorLatency(): Promise<void> {
     `edit → diagnostics with the ${figures.debounceMs} ms typing debounce`,
     `p50 ${debounced.p50} ms, p95 ${debounced.p95} ms, max ${debounced.max} ms`,
   );
-  // The first code action after an edit, on a finding of the function just edited: the one a
-  // user waits for.
-  const first = figures.codeActionAfterEdit;
-  row(
-    'code action, the first after an edit, in the edited function',
-    `p50 ${first.p50} ms, p95 ${first.p95} ms, max ${first.max} ms`,
-    `p95 ≤ ${BUDGET.codeActionMs} ms`,
-    first.p95 <= BUDGET.codeActionMs,
-  );
-  const elsewhere = figures.codeActionElsewhereAfterEdit;
-  row(
-    'code action, the first after an edit, in another function (whole-file analysis)',
-    `p50 ${elsewhere.p50} ms, p95 ${elsewhere.p95} ms, max ${elsewhere.max} ms`,
-    `p95 ≤ ${BUDGET.codeActionMs} ms`,
-    elsewhere.p95 <= BUDGET.codeActionMs,
-  );
+  // The first code action after an edit: on a finding of the function just edited (the one a
+  // user waits for), and on one elsewhere, whose fixes need the whole file.
+  const afterEdit: [string, Percentiles][] = [
+    ['in the edited function', figures.codeActionAfterEdit],
+    ['in another function (whole-file analysis)', figures.codeActionElsewhereAfterEdit],
+  ];
+  for (const [where, figure] of afterEdit) {
+    row(
+      `code action, the first after an edit, ${where}`,
+      `p50 ${figure.p50} ms, p95 ${figure.p95} ms, max ${figure.max} ms`,
+      `p95 ≤ ${BUDGET.codeActionMs} ms`,
+      figure.p95 <= BUDGET.codeActionMs,
+    );
+  }
   row(
     'code action, asked again on the same version',
     `p50 ${figures.codeAction.p50} ms, p95 ${figures.codeAction.p95} ms, max ${figures.codeAction.max} ms`,
