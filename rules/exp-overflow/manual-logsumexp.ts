@@ -95,25 +95,22 @@ function buildFixes(model: Model, log: Operation, sum: Operation, exp: Operation
   if (args === null) return [];
 
   const input = model.source(exp.input);
+  if (library === 'tfjs' && sum.isMethod) {
+    // A chain of tensor methods stays one: no import, whatever the module is called here.
+    const text = `${grouped(input)}.logSumExp(${args.join(', ')})`;
+    return [
+      { title: t('Use {0}', '.logSumExp()'), safe: true, edits: [model.replace(log.node, text)] },
+    ];
+  }
   const reference = model.reference(target.name);
   let text = `${reference.text}(${[input, ...args].join(', ')})`;
   if (library === 'torch' && args.length === 0) {
     // torch.logsumexp needs a dim; a sum over every element is a logsumexp of the flat tensor.
     text = `${reference.text}(${grouped(input)}.flatten(), dim=0)`;
   }
-  if (library === 'tfjs' && sum.isMethod) {
-    text = `${grouped(input)}.logSumExp(${args.join(', ')})`;
-  }
-  return [
-    {
-      title: t('Use {0}', reference.text),
-      safe: true,
-      edits: [
-        model.replace(log.node, text),
-        ...(reference.importEdit && !text.includes('.logSumExp(') ? [reference.importEdit] : []),
-      ],
-    },
-  ];
+  const edits = [model.replace(log.node, text)];
+  if (reference.importEdit) edits.push(reference.importEdit);
+  return [{ title: t('Use {0}', reference.text), safe: true, edits }];
 }
 
 /** The sum's axis and keepdims arguments as text, or null when one has no equivalent. */
