@@ -126,7 +126,7 @@ export const epsilonBelowResolution: Rule = {
         if (precision === 'half' || isHalfCall) noteHalf(node);
         const isNumpyLow = qualified === 'numpy.float32' || qualified === 'numpy.float16';
         if (isNumpyLow && !listsDtypes(node)) {
-          lowPrecisionNumpyScopes.add(enclosingFunction(node).id);
+          lowPrecisionNumpyScopes.add(enclosingScope(node).id);
         }
       },
       end: () => {
@@ -144,7 +144,7 @@ export const epsilonBelowResolution: Rule = {
     return visitor;
 
     function noteHalf(node: Node): void {
-      halfScopes.add(enclosingFunction(node).id);
+      halfScopes.add(enclosingScope(node).id);
     }
 
     /**
@@ -157,9 +157,9 @@ export const epsilonBelowResolution: Rule = {
 
     /** True when the function around `site`, or one enclosing it, is among `scopes`. */
     function inMarkedScope(site: Node, scopes: Set<number>): boolean {
-      for (let scope: Node | null = enclosingFunction(site); scope;) {
+      for (let scope: Node | null = enclosingScope(site); scope;) {
         if (scopes.has(scope.id)) return true;
-        scope = scope.parent ? enclosingFunction(scope) : null;
+        scope = scope.parent ? enclosingScope(scope) : null;
       }
       return false;
     }
@@ -338,12 +338,21 @@ function listsDtypes(node: Node): boolean {
   return ['list', 'tuple', 'set', 'array'].includes(current.parent?.type ?? '');
 }
 
-/** The function definition around a node, or the module. */
-function enclosingFunction(node: Node): Node {
+/**
+ * The scope whose precision a node speaks for: the function or class definition around it (a
+ * decorator speaks for the definition it decorates), or the module. A class attribute such as
+ * `dtype = torch.float16` marks the class, and so its methods, not the rest of the file.
+ */
+function enclosingScope(node: Node): Node {
   let current: Node = node;
   for (let up = parentOf(current); up; up = parentOf(current)) {
+    if (current.type === 'decorator' && up.type === 'decorated_definition') {
+      return up.childForFieldName('definition') ?? up;
+    }
     current = up;
-    if (current.type === 'function_definition') return current;
+    if (current.type === 'function_definition' || current.type === 'class_definition') {
+      return current;
+    }
   }
   return current;
 }
