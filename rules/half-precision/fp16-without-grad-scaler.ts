@@ -40,7 +40,8 @@ export const fp16WithoutGradScaler: Rule = {
     dialects: ['python'],
     fixSafety: 'unsafe',
     triggers: HALF_PRECISION_WORDS,
-    fileWide: /GradScaler|backward/,
+    // A GradScaler anywhere, or a `scaler.scale(loss)` by any name (see isGradScalerCall).
+    fileWide: /backward|scaler/i,
     summary: 'Training runs in float16 but no GradScaler scales the loss before backward().',
     explanation:
       'float16 stores nothing below ~6e-8 and overflows above 65504: small gradients flush to ' +
