@@ -52,7 +52,7 @@ export function analyse(
 /**
  * The analysis of an open document's new version by `analyzer`, which re-reads only the
  * definitions that changed since its last analysis; while one being edited does not parse, the
- * document is not even parsed (`tree` is called only when needed). Fixes are built when first read.
+ * document is not read (`tree` is called only when needed). Fixes are built when first read.
  */
 export function analyseEdited(
   request: Omit<AnalysisRequest, 'tree'> & {
@@ -66,7 +66,7 @@ export function analyseEdited(
   const base = optionsFor(request, settings, log);
   const options = { ...base, withFixes: base.withFixes as LazyFixes };
   const analysis =
-    analyzer.analyseEditing(request.text, options) ??
+    analyzer.analyseEditing(request.text, request.tree, options) ??
     analyzer.analyse(request.tree(), request.text, options);
   logFailures(analysis.failures, request.label, log);
   return analysis;

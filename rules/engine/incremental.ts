@@ -18,7 +18,16 @@ import { commonEnds } from './edits';
 import { parse } from './parser';
 import { dialectOf } from './syntax';
 import type { Finding, Fix, LanguageId, Position, Range } from './types';
-import { dependencies, reachable, reducedText, splitUnits, wordsIn, type Unit } from './units';
+import {
+  dependencies,
+  reachable,
+  reducedText,
+  splitUnits,
+  wordsIn,
+  type Span,
+  type Unit,
+  type Units,
+} from './units';
 
 export interface IncrementalOptions extends AnalyzeOptions {
   withFixes: LazyFixes;
@@ -49,6 +58,8 @@ type StoredFinding = Omit<Finding, 'fixes'>;
 interface Known {
   text: string;
   units: Unit[];
+  /** The definitions in the context for a syntax error, which typing may still be fixing. */
+  broken: Span[];
   /** The context key and the policy the findings were computed under. */
   key: string;
   /** Findings per unit, by unit index and text, in lines relative to the unit's first line. */
@@ -56,13 +67,14 @@ interface Known {
   /** The findings outside every unit, in the text's own lines. */
   context: StoredFinding[];
   /** The units each unit depends on, and those the context depends on. */
-  edges: { units: number[][]; context: number[] };
+  edges: { units: number[][]; context: number[]; readers: number[] };
 }
 
 /**
- * Fixes are always built from an analysis of the whole file, when first read: a fix may edit
- * outside its unit (a rename, a shared loss object), and only the whole file shows everything
- * it must see. A definition that does not parse gets no fix, as the CLI fixes no such file.
+ * Fixes are always built from an analysis of the whole file, when first read. A fix may read
+ * anything in the file: whether a name is bound in another function, how often a loss object is
+ * called, which name another fix imports first. A stubbed text hides all of that, so its fixes
+ * are never offered. A definition that does not parse gets no fix, as the CLI fixes no such file.
  */
 export class IncrementalAnalyzer {
   private known: Known | null = null;
@@ -89,13 +101,13 @@ export class IncrementalAnalyzer {
     const known = this.known;
     const edges = split ? this.edgesOf(split) : null;
     if (split && key && edges && known && key === known.key) {
-      return this.analyseUnits(tree, split.units, edges, known, run);
+      return this.analyseUnits(tree, split, edges, known, run);
     }
 
     const whole = this.wholeOf(run);
     this.dropReduced();
     this.known = null;
-    if (split && key && edges) this.remember(run, split.units, key, edges, whole.findings);
+    if (split && key && edges) this.remember(run, split, key, edges, whole.findings);
     const total = split?.units.length ?? 0;
     return {
       findings: whole.findings,
@@ -111,33 +123,41 @@ export class IncrementalAnalyzer {
   }
 
   /**
-   * The analysis of `text` without its tree, when the text differs from the last version read
-   * inside one definition's body and that definition does not parse on its own (an unclosed
-   * bracket while typing, which would swallow the rest of the file). Nothing is read, and the
-   * document need not even be parsed: every finding stays as it was before the edit, moved with
-   * the text, without fixes, until the definition parses again. Null when this does not apply:
-   * then `analyse`.
+   * The analysis of `text` without reading it, when the text differs from the last version read
+   * inside one definition's body, and neither that definition on its own nor the file parses
+   * (an unclosed bracket while typing, which would swallow the rest of the file). Every finding
+   * stays as it was before the edit, moved with the text, without fixes, until the definition
+   * parses again. `tree` parses the file, and is called only when the definition does not parse
+   * (an edit can also end a definition early, as a line break that dedents its tail does). Null
+   * when this does not apply: then `analyse`.
    */
-  analyseEditing(text: string, options: IncrementalOptions): EditorAnalysis | null {
+  analyseEditing(
+    text: string,
+    tree: () => Tree,
+    options: IncrementalOptions,
+  ): EditorAnalysis | null {
     const known = this.known;
     if (!known || !known.key.startsWith(`${policyKey(options)}\u0001`)) return null;
+    // Rows count line feeds alone, as in `splitUnits`.
+    if (/\r(?!\n)/.test(text)) return null;
     const edit = editBetween(known.text, text);
-    // Inside the body: the header is part of the context.
-    const editedIndex = known.units.findIndex(
-      (unit) => unit.bodyStart <= edit.startIndex && edit.oldEndIndex <= unit.end,
-    );
-    if (editedIndex < 0) return null;
+    // Inside the body of a unit, or of a definition that did not parse already: the header is
+    // part of the context.
+    const inside = (span: Span) =>
+      span.bodyStart <= edit.startIndex && edit.oldEndIndex <= span.end;
+    const editedIndex = known.units.findIndex(inside);
+    const edited = known.units[editedIndex] ?? known.broken.find(inside);
+    if (!edited) return null;
     // A unit whose findings were not kept (one reaches outside it) has nothing to keep showing.
     const unkept = known.units.some(
       (unit, index) => index !== editedIndex && !known.stored.has(keyOf(index, unit)),
     );
     if (unkept) return null;
-    const edited = known.units[editedIndex];
     const delta = edit.newEndIndex - edit.oldEndIndex;
     const alone = parse(text.slice(edited.start, edited.end + delta), this.language);
     const parses = !alone.rootNode.hasError;
     alone.delete();
-    if (parses) return null;
+    if (parses || !tree().rootNode.hasError) return null;
 
     this.generation++;
     const findings: Finding[] = [];
@@ -197,13 +217,14 @@ export class IncrementalAnalyzer {
 
   private remember(
     run: Run,
-    units: Unit[],
+    split: Units,
     key: string,
     edges: Known['edges'],
     findings: readonly Finding[],
   ): void {
+    const { units, broken } = split;
     const all = units.map(() => true);
-    this.known = { text: run.text, units, key, edges, ...stored(units, all, findings) };
+    this.known = { text: run.text, units, broken, key, edges, ...stored(units, all, findings) };
   }
 
   /**
@@ -213,47 +234,46 @@ export class IncrementalAnalyzer {
    */
   private analyseUnits(
     tree: Tree,
-    units: Unit[],
+    split: Units,
     edges: Known['edges'],
     known: Known,
     run: Run,
   ): EditorAnalysis {
+    const { units, broken } = split;
     const changed = units.flatMap((unit, index) =>
       known.stored.has(keyOf(index, unit)) ? [] : [index],
     );
+    // Edges of the last version count too: a unit that stopped providing a name (an edit that
+    // turns `self.criterion = ...` into `criterion = ...`) changes what its readers find.
     const dependents: number[][] = units.map(() => []);
-    edges.units.forEach((named, index) => {
-      for (const other of named) dependents[other].push(index);
-    });
-    const affected = reachable(changed, dependents);
-    const read = reachable([...affected, ...edges.context], edges.units);
-    const kept = units.map((_, index) => read.has(index));
-    const { findings, failures } = this.analyseReduced(units, kept, run);
-    const result = stored(units, kept, findings);
-    // A fix built from the stubbed text holds when it edits only its own unit, or adds an import
-    // of a name no stubbed unit spells; any other fix comes from the whole file.
-    const trusted = (fix: Fix, unit: Unit): boolean =>
-      fix.edits.every((edit) => {
-        const { start, end } = edit.range;
-        if (start.line >= unit.startRow && end.line <= unit.endRow) return true;
-        const names = importedNames(edit.newText);
-        return (
-          names !== null &&
-          names.every((name) =>
-            units.every((other, index) => kept[index] || !this.words.get(other.text)?.has(name)),
-          )
-        );
+    for (const named of [edges.units, known.edges.units]) {
+      named.forEach((names, index) => {
+        for (const other of names) dependents[other].push(index);
       });
-    // The findings shown are copies: reading the stubbed analysis' own fixes replaces them with
-    // plain values on its objects.
-    const ownFixes = new Map<Finding, { unit: Unit; fixes: () => Fix[] }>();
-    const copies = findings.splice(0).map((original) => {
-      const finding = moved(original, 0) as Finding;
-      const index = unitAt(units, finding.range.start.line);
-      if (index >= 0) ownFixes.set(finding, { unit: units[index], fixes: () => original.fixes });
-      return finding;
-    });
+    }
+    const affected = reachable(changed, dependents);
+    // The context's own findings are read again, with every unit it names or that spells a name
+    // it binds, when one of those was affected; otherwise they are kept, moved with the text.
+    const connected = [...edges.context, ...edges.readers];
+    const wasConnected = [...known.edges.context, ...known.edges.readers];
+    const keptContext = [...connected, ...wasConnected].some((index) => affected.has(index))
+      ? null
+      : movedContext(known, run.text);
+    const read = reachable(keptContext ? affected : [...affected, ...connected], edges.units);
+    const kept = units.map((_, index) => read.has(index));
+    const reduced = this.analyseReduced(units, kept, run);
+    const { failures } = reduced;
+    const findings = keptContext
+      ? reduced.findings.filter((finding) => unitAt(units, finding.range.start.line) >= 0)
+      : reduced.findings;
+    const result = stored(units, kept, findings);
+    // The findings shown are copies, whose fixes come from the whole file.
+    const copies = findings.splice(0).map((original) => moved(original, 0) as Finding);
     findings.push(...copies);
+    if (keptContext) {
+      result.context = keptContext;
+      for (const finding of keptContext) findings.push(moved(finding, 0) as Finding);
+    }
     for (const [index, unit] of units.entries()) {
       if (kept[index]) continue;
       const key = keyOf(index, unit);
@@ -261,16 +281,9 @@ export class IncrementalAnalyzer {
       result.stored.set(key, list);
       for (const finding of list) findings.push(moved(finding, unit.startRow) as Finding);
     }
-    this.known = { text: run.text, units, key: known.key, edges, ...result };
-    const fixesOf = (finding: Finding): Fix[] => {
-      if (!run.readable()) return [];
-      const own = ownFixes.get(finding);
-      if (own) {
-        const fixes = own.fixes();
-        if (fixes.every((fix) => trusted(fix, own.unit))) return fixes;
-      }
-      return this.wholeFixes(run, finding);
-    };
+    this.known = { text: run.text, units, broken, key: known.key, edges, ...result };
+    const fixesOf = (finding: Finding): Fix[] =>
+      run.readable() ? this.wholeFixes(run, finding) : [];
     for (const finding of findings) {
       Object.defineProperty(finding, 'fixes', {
         enumerable: true,
@@ -290,7 +303,7 @@ export class IncrementalAnalyzer {
         const whole = this.wholeOf(run).findings;
         for (const finding of whole) void finding.fixes;
         if (sameFindings(whole, shown)) return null;
-        this.remember(run, units, known.key, edges, whole);
+        this.remember(run, split, known.key, edges, whole);
         return whole;
       },
     };
@@ -311,11 +324,7 @@ export class IncrementalAnalyzer {
     this.stubs = stubs;
     const source = reducedText(run.text, units, (index) => kept[index], dialect, stubs);
     const tree = this.parseReduced(source);
-    // Its fixes read the stubbed tree, which the next analysis edits.
-    const analysis = analyzeTree(tree, source, this.language, {
-      ...run.options,
-      withFixes: { ...run.lazy, readable: () => run.readable() && this.reduced?.tree === tree },
-    });
+    const analysis = analyzeTree(tree, source, this.language, { ...run.options, withFixes: false });
     const findings = analysis.findings.filter((finding) => {
       const index = unitAt(units, finding.range.start.line);
       return index < 0 || kept[index];
@@ -361,33 +370,6 @@ interface Run {
   /** The whole file's analysis, once a fix or `verify` asked for it, and its findings by identity. */
   whole: Analysis | null;
   byIdentity?: Map<string, Finding>;
-}
-
-/**
- * The names an inserted import binds (`import torch.nn as nn`, `from scipy.special import
- * softmax`, `import { softmax } from '@tensorflow/tfjs'`); null for any other text.
- */
-function importedNames(text: string): string[] | null {
-  const line = text.trim();
-  const alias = (item: string) =>
-    item
-      .trim()
-      .split(/\s+as\s+/)
-      .pop()
-      ?.trim() ?? '';
-  let names: string[];
-  const fromImport = /^from\s+\S+\s+import\s+([^;()]+)$/.exec(line);
-  const plainImport = /^import\s+([\w.,\s]+)$/.exec(line);
-  const braces = /^import\s*\{([^}]*)\}\s*from\s*['"][^'"]+['"];?$/.exec(line);
-  if (fromImport) names = fromImport[1].split(',').map(alias);
-  else if (braces) names = braces[1].split(',').map(alias);
-  else if (plainImport) {
-    names = plainImport[1].split(',').map((item) => {
-      const named = alias(item);
-      return /\sas\s/.test(item) ? named : named.split('.')[0];
-    });
-  } else return null;
-  return names.every((name) => /^[\p{L}_$][\p{L}\p{N}_$]*$/u.test(name)) ? names : null;
 }
 
 /** Whether two lists of findings say the same, fixes aside. */
@@ -482,6 +464,21 @@ function moved(finding: StoredFinding, rows: number): StoredFinding {
     message: finding.message,
     related: finding.related.map((related) => ({ ...related, range: move(related.range) })),
   };
+}
+
+/**
+ * The context's findings of the last version read, moved to `text`; null when the edit between
+ * the two touches one of their locations (edits to two places at once, read as one).
+ */
+function movedContext(known: Known, text: string): StoredFinding[] | null {
+  const edit = editBetween(known.text, text);
+  const found: StoredFinding[] = [];
+  for (const finding of known.context) {
+    const moved = movedAcross(finding, edit);
+    if (!moved || moved.related.length !== finding.related.length) return null;
+    found.push(moved);
+  }
+  return found;
 }
 
 /**

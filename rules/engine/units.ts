@@ -28,8 +28,17 @@ export interface Unit {
   kind: 'function' | 'class';
 }
 
+/** Where a definition's text and its body are, as offsets into the text. */
+export interface Span {
+  start: number;
+  end: number;
+  bodyStart: number;
+}
+
 export interface Units {
   units: Unit[];
+  /** The definitions that are part of the context because they hold a syntax error. */
+  broken: Span[];
   /**
    * What every unit's findings may depend on besides the units themselves: the context's
    * statements and comments, and every unit's header (its body replaced by `...`), in order. A
@@ -39,6 +48,12 @@ export interface Units {
   contextKey: string;
   /** The statements and comments of the context, which may name units (a call at the top level). */
   contextText: string;
+  /**
+   * The names the context binds, imports aside: top-level variables (`scores = ...`) and the
+   * definitions that are part of the context. A unit that spells one may take part in a finding
+   * of the context (a `-inf` fill at the top level that a function's softmax reads).
+   */
+  contextNames: string[];
 }
 
 /** Top-level definitions whose body can be stubbed, and where their body is. */
@@ -75,6 +90,8 @@ export function splitUnits(
   const units: Unit[] = [];
   const key: string[] = [];
   const context: string[] = [];
+  const contextNames: string[] = [];
+  const broken: Span[] = [];
   let previousEndRow = -1;
   for (let index = 0; index < children.length; index++) {
     const child = children[index];
@@ -91,15 +108,27 @@ export function splitUnits(
       startRow > previousEndRow &&
       (!next || next.startPosition.row > endRow);
     previousEndRow = endRow;
+    // A definition with a syntax error is context too: how the parser recovers from the error
+    // depends on the text around it, which a stub would change, and what it recovers may be an
+    // import that the whole file's model reads.
     const inContext =
       !body ||
       !ownsLines ||
+      child.hasError ||
       importsWithin(child.text, dialect) ||
       FILE_SUPPRESSION.test(child.text) ||
       fileWide.some((words) => words.test(child.text));
     if (inContext) {
+      if (body && ownsLines && child.hasError) {
+        broken.push({
+          start: child.startIndex,
+          end: child.endIndex,
+          bodyStart: body.body.startIndex,
+        });
+      }
       key.push(child.text);
       context.push(child.text);
+      contextNames.push(...boundAtTopLevel(child, dialect));
       continue;
     }
     const name = body.definition.childForFieldName('name');
@@ -120,12 +149,69 @@ export function splitUnits(
     key.push(stubOf(unit, dialect));
   }
   if (units.length === 0) return null;
-  return { units, contextKey: key.join('\n\u0000'), contextText: context.join('\n') };
+  return {
+    units,
+    broken,
+    contextKey: key.join('\n\u0000'),
+    contextText: context.join('\n'),
+    contextNames,
+  };
+}
+
+/** Statements whose targets a top-level statement binds, by dialect. */
+const BINDING_TARGETS: Record<Dialect, Record<string, string>> = {
+  python: { assignment: 'left', augmented_assignment: 'left' },
+  ts: { variable_declarator: 'name', assignment_expression: 'left' },
+};
+/** Definitions whose `name` a top-level statement binds. */
+const NAMED_DEFINITIONS = new Set([
+  'function_definition',
+  'class_definition',
+  'function_declaration',
+  'generator_function_declaration',
+  'class_declaration',
+  'abstract_class_declaration',
+]);
+/** What a binding target may hold that binds no plain name (`obj.attr = ...`, `xs[0] = ...`). */
+const NOT_BINDING = new Set([
+  'attribute',
+  'subscript',
+  'member_expression',
+  'subscript_expression',
+]);
+
+/** The plain names a top-level statement binds: assignment targets and definition names. */
+function boundAtTopLevel(statement: Node, dialect: Dialect): string[] {
+  const names: string[] = [];
+  const targets = BINDING_TARGETS[dialect];
+  const collect = (target: Node) => {
+    if (NOT_BINDING.has(target.type)) return;
+    if (/identifier/.test(target.type)) names.push(target.text);
+    for (const child of target.namedChildren) if (child) collect(child);
+  };
+  // Down through `export`, decorators, declarations and expression statements; not into bodies.
+  const visit = (node: Node, depth: number) => {
+    const field = targets[node.type];
+    if (field) {
+      const target = node.childForFieldName(field);
+      if (target) collect(target);
+      return;
+    }
+    if (NAMED_DEFINITIONS.has(node.type)) {
+      const name = node.childForFieldName('name');
+      if (name) names.push(name.text);
+      return;
+    }
+    if (depth >= 3) return;
+    for (const child of node.namedChildren) if (child) visit(child, depth + 1);
+  };
+  visit(statement, 0);
+  return names;
 }
 
 /**
  * Which units each unit depends on, and which the context depends on: those that provide a name
- * its text spells. A unit provides the name it defines (a rule may read the body of a helper a
+ * its text spells. `readers` are the units that spell a name the context binds. A unit provides the name it defines (a rule may read the body of a helper a
  * training step calls), the names it declares `global`, and the attributes it assigns
  * (`self.criterion = nn.BCELoss()` gives the loss that `self.criterion(...)` calls elsewhere).
  * A unit is analysed with those it depends on kept whole, and those they depend on in turn.
@@ -135,7 +221,7 @@ export function splitUnits(
 export function dependencies(
   split: Units,
   wordsOf: (text: string) => ReadonlySet<string>,
-): { units: number[][]; context: number[] } {
+): { units: number[][]; context: number[]; readers: number[] } {
   const providers = new Map<string, number[]>();
   split.units.forEach((unit, index) => {
     for (const name of providedNames(unit)) {
@@ -151,9 +237,15 @@ export function dependencies(
     }
     return [...found];
   };
+  const contextNames = new Set(split.contextNames);
+  const readers = split.units.flatMap((unit, index) => {
+    for (const word of wordsOf(unit.text)) if (contextNames.has(word)) return [index];
+    return [];
+  });
   return {
     units: split.units.map((unit, index) => named(unit.text, index)),
     context: named(split.contextText, -1),
+    readers,
   };
 }
 
