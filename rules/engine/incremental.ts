@@ -20,6 +20,7 @@ import { dialectOf } from './syntax';
 import type { Finding, Fix, LanguageId, Position, Range } from './types';
 import {
   dependencies,
+  providedNames,
   reachable,
   reducedText,
   splitUnits,
@@ -82,9 +83,14 @@ export class IncrementalAnalyzer {
   private reduced: { tree: Tree; text: string } | null = null;
   /** Counts analyses: fixes of an older one are no longer readable. */
   private generation = 0;
-  /** The words of each unit's text, and its stub, kept while the unit is unchanged. */
-  private words = new Map<string, Set<string>>();
+  /**
+   * What was read of each unit's text (its words, the names it provides) and its stub, kept
+   * while the unit is unchanged.
+   */
+  private words = new Map<string, ReadonlySet<string>>();
+  private provided = new Map<string, readonly string[]>();
   private stubs = new Map<string, string>();
+  private lastEdit: { from: string; to: string; edit: SpanEdit } | null = null;
 
   constructor(readonly language: LanguageId) {}
 
@@ -140,7 +146,7 @@ export class IncrementalAnalyzer {
     if (!known || !known.key.startsWith(`${policyKey(options)}\u0001`)) return null;
     // Rows count line feeds alone, as in `splitUnits`.
     if (/\r(?!\n)/.test(text)) return null;
-    const edit = editBetween(known.text, text);
+    const edit = this.editSince(known, text);
     // Inside the body of a unit, or of a definition that did not parse already: the header is
     // part of the context.
     const inside = (span: Span) =>
@@ -186,7 +192,9 @@ export class IncrementalAnalyzer {
     this.generation++;
     this.known = null;
     this.words = new Map();
+    this.provided = new Map();
     this.stubs = new Map();
+    this.lastEdit = null;
     this.dropReduced();
   }
 
@@ -258,7 +266,7 @@ export class IncrementalAnalyzer {
     const wasConnected = [...known.edges.context, ...known.edges.readers];
     const keptContext = [...connected, ...wasConnected].some((index) => affected.has(index))
       ? null
-      : movedContext(known, run.text);
+      : movedContext(known, this.editSince(known, run.text));
     const read = reachable(keptContext ? affected : [...affected, ...connected], edges.units);
     const kept = units.map((_, index) => read.has(index));
     const reduced = this.analyseReduced(units, kept, run);
@@ -332,17 +340,35 @@ export class IncrementalAnalyzer {
     return { findings, failures: analysis.failures };
   }
 
-  /** Which units each unit depends on; the words of unchanged units are remembered. */
-  private edgesOf(split: NonNullable<ReturnType<typeof splitUnits>>): Known['edges'] {
-    const words = new Map<string, Set<string>>();
-    const edges = dependencies(split, (text) => {
-      let found = this.words.get(text) ?? words.get(text);
-      if (!found) found = wordsIn(text);
-      words.set(text, found);
-      return found;
+  /** Which units each unit depends on; what was read of unchanged texts is remembered. */
+  private edgesOf(split: Units): Known['edges'] {
+    const words = new Map<string, ReadonlySet<string>>();
+    const provided = new Map<string, readonly string[]>();
+    const edges = dependencies(split, {
+      words: (text) => {
+        const found = words.get(text) ?? this.words.get(text) ?? wordsIn(text);
+        words.set(text, found);
+        return found;
+      },
+      provided: (unit) => {
+        const found =
+          provided.get(unit.text) ?? this.provided.get(unit.text) ?? providedNames(unit);
+        provided.set(unit.text, found);
+        return found;
+      },
     });
     this.words = words;
+    this.provided = provided;
     return edges;
+  }
+
+  /** The edit from the last version read to `text`, computed once for both. */
+  private editSince(known: Known, text: string): SpanEdit {
+    const last = this.lastEdit;
+    if (last && last.from === known.text && last.to === text) return last.edit;
+    const edit = editBetween(known.text, text);
+    this.lastEdit = { from: known.text, to: text, edit };
+    return edit;
   }
 
   /** Parses the stubbed text, reusing the last stubbed tree for what did not change. */
@@ -470,8 +496,7 @@ function moved(finding: StoredFinding, rows: number): StoredFinding {
  * The context's findings of the last version read, moved to `text`; null when the edit between
  * the two touches one of their locations (edits to two places at once, read as one).
  */
-function movedContext(known: Known, text: string): StoredFinding[] | null {
-  const edit = editBetween(known.text, text);
+function movedContext(known: Known, edit: SpanEdit): StoredFinding[] | null {
   const found: StoredFinding[] = [];
   for (const finding of known.context) {
     const moved = movedAcross(finding, edit);

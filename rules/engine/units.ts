@@ -100,44 +100,45 @@ export function splitUnits(
     if (child.type === 'ERROR' || child.isMissing) return null;
     const body = definitionBody(child, dialect);
     const next = children[index + 1];
-    const startRow = child.startPosition.row;
+    const startPosition = child.startPosition;
+    const startRow = startPosition.row;
     const endRow = child.endPosition.row;
     // A unit owns its lines, so that its findings move with it by whole lines.
     const ownsLines =
-      child.startPosition.column === 0 &&
+      startPosition.column === 0 &&
       startRow > previousEndRow &&
       (!next || next.startPosition.row > endRow);
     previousEndRow = endRow;
+    // Sliced from the text: each read of a node's text is a call into the parser.
+    const start = child.startIndex;
+    const end = child.endIndex;
+    const source = text.slice(start, end);
+    const hasError = child.hasError;
     // A definition with a syntax error is context too: how the parser recovers from the error
     // depends on the text around it, which a stub would change, and what it recovers may be an
     // import that the whole file's model reads.
     const inContext =
       !body ||
       !ownsLines ||
-      child.hasError ||
-      importsWithin(child.text, dialect) ||
-      FILE_SUPPRESSION.test(child.text) ||
-      fileWide.some((words) => words.test(child.text));
+      hasError ||
+      importsWithin(source, dialect) ||
+      FILE_SUPPRESSION.test(source) ||
+      fileWide.some((words) => words.test(source));
     if (inContext) {
-      if (body && ownsLines && child.hasError) {
-        broken.push({
-          start: child.startIndex,
-          end: child.endIndex,
-          bodyStart: body.body.startIndex,
-        });
-      }
-      key.push(child.text);
-      context.push(child.text);
+      if (body && ownsLines && hasError)
+        broken.push({ start, end, bodyStart: body.body.startIndex });
+      key.push(source);
+      context.push(source);
       contextNames.push(...boundAtTopLevel(child, dialect));
       continue;
     }
     const name = body.definition.childForFieldName('name');
     const unit: Unit = {
-      start: child.startIndex,
-      end: child.endIndex,
+      start,
+      end,
       startRow,
       endRow,
-      text: child.text,
+      text: source,
       bodyStart: body.body.startIndex,
       bodyEnd: body.body.endIndex,
       name: name?.text ?? null,
@@ -211,20 +212,22 @@ function boundAtTopLevel(statement: Node, dialect: Dialect): string[] {
 
 /**
  * Which units each unit depends on, and which the context depends on: those that provide a name
- * its text spells. `readers` are the units that spell a name the context binds. A unit provides the name it defines (a rule may read the body of a helper a
- * training step calls), the names it declares `global`, and the attributes it assigns
- * (`self.criterion = nn.BCELoss()` gives the loss that `self.criterion(...)` calls elsewhere).
- * A unit is analysed with those it depends on kept whole, and those they depend on in turn.
- * `wordsOf` gives the words of a text, and may remember them: units keep their text from one
- * edit to the next.
+ * its text spells; and `readers`, the units that spell a name the context binds. A unit
+ * provides the name it defines (a rule may read the body of a helper a training step calls), the
+ * names it declares `global`, and the attributes it assigns (`self.criterion = nn.BCELoss()`
+ * gives the loss that `self.criterion(...)` calls elsewhere). A unit is analysed with those it
+ * depends on kept whole, and those they depend on in turn. `read` gives the words of a text and
+ * the names a unit provides, and may remember them: units keep their text from one edit to the
+ * next.
  */
 export function dependencies(
   split: Units,
-  wordsOf: (text: string) => ReadonlySet<string>,
+  read: TextReader = { words: wordsIn, provided: providedNames },
 ): { units: number[][]; context: number[]; readers: number[] } {
+  const wordsOf = (text: string) => read.words(text);
   const providers = new Map<string, number[]>();
   split.units.forEach((unit, index) => {
-    for (const name of providedNames(unit)) {
+    for (const name of read.provided(unit)) {
       const list = providers.get(name) ?? [];
       if (list[list.length - 1] !== index) list.push(index);
       providers.set(name, list);
@@ -254,7 +257,14 @@ const GLOBAL_NAMES = /\bglobal\s+([^\n\r;#]+)/gu;
 /** `.name =` and `.name: T =`, not `==`; for Python `self.` and TypeScript `this.` alike. */
 const ASSIGNED_ATTRIBUTE = new RegExp(`\\.\\s*(${IDENTIFIER})\\s*(?::[^=\\n\\r]*)?=(?!=)`, 'gu');
 
-function providedNames(unit: Unit): string[] {
+/** What `dependencies` reads of a unit's text: both depend on the text alone. */
+export interface TextReader {
+  words(text: string): ReadonlySet<string>;
+  provided(unit: Unit): readonly string[];
+}
+
+/** The names a unit provides to the others (see `dependencies`). */
+export function providedNames(unit: Unit): string[] {
   const names = unit.name ? [unit.name] : [];
   for (const match of unit.text.matchAll(GLOBAL_NAMES)) names.push(...wordsIn(match[1]));
   for (const match of unit.text.matchAll(ASSIGNED_ATTRIBUTE)) names.push(match[1]);

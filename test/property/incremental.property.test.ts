@@ -26,7 +26,6 @@ import {
   reachable,
   reducedText,
   splitUnits,
-  wordsIn,
   type Unit,
 } from '../../rules/engine/units';
 import { generateMlFile } from '../server/support/latency';
@@ -98,7 +97,7 @@ describe('incremental analysis', () => {
           findings.filter((finding) => unitAt(split.units, finding.range.start.line) === index),
           false,
         );
-      const edges = dependencies(split, wordsIn);
+      const edges = dependencies(split);
       for (let index = -1; index < split.units.length; index++) {
         // The definitions it names are kept whole with it; for the context, also those that
         // spell a name it binds.
