@@ -493,8 +493,8 @@ function moved(finding: StoredFinding, rows: number): StoredFinding {
 }
 
 /**
- * The context's findings of the last version read, moved to `text`; null when the edit between
- * the two touches one of their locations (edits to two places at once, read as one).
+ * The context's findings of the last version read, moved across `edit` to the new text; null
+ * when the edit touches one of their locations (edits to two places at once, read as one).
  */
 function movedContext(known: Known, edit: SpanEdit): StoredFinding[] | null {
   const found: StoredFinding[] = [];

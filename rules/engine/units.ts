@@ -224,7 +224,6 @@ export function dependencies(
   split: Units,
   read: TextReader = { words: wordsIn, provided: providedNames },
 ): { units: number[][]; context: number[]; readers: number[] } {
-  const wordsOf = (text: string) => read.words(text);
   const providers = new Map<string, number[]>();
   split.units.forEach((unit, index) => {
     for (const name of read.provided(unit)) {
@@ -235,14 +234,14 @@ export function dependencies(
   });
   const named = (text: string, self: number): number[] => {
     const found = new Set<number>();
-    for (const word of wordsOf(text)) {
+    for (const word of read.words(text)) {
       for (const index of providers.get(word) ?? []) if (index !== self) found.add(index);
     }
     return [...found];
   };
   const contextNames = new Set(split.contextNames);
   const readers = split.units.flatMap((unit, index) => {
-    for (const word of wordsOf(unit.text)) if (contextNames.has(word)) return [index];
+    for (const word of read.words(unit.text)) if (contextNames.has(word)) return [index];
     return [];
   });
   return {
