@@ -174,6 +174,25 @@ const OPERATION_NAMES: Record<string, string> = {
 };
 /** As a map: a plain object would also answer for `constructor` and `toString`. */
 const OPERATION_SYNONYMS = new Map(Object.entries(OPERATION_NAMES));
+/** Operations whose tensor method takes no positional argument (`x.exp()`, `x.sqrt()`). */
+const UNARY_OPERATIONS = new Set([
+  'abs',
+  'acos',
+  'asin',
+  'exp',
+  'expm1',
+  'isnan',
+  'log',
+  'log10',
+  'log1p',
+  'log2',
+  'neg',
+  'rsqrt',
+  'sigmoid',
+  'sqrt',
+  'square',
+  'tanh',
+]);
 
 /** Binary arithmetic that libraries spell as functions or methods (`tf.div(a, b)`, `a.div(b)`). */
 const ARITHMETIC_OPERATIONS: Record<string, string> = {
@@ -744,6 +763,8 @@ export class Model {
     if (!member) return null;
     const op = OPERATION_SYNONYMS.get(member.property);
     if (!op || this.isModuleLike(member.object)) return null;
+    // `x.exp()` takes no argument: `np.exp(x)` with `np` never imported is no method of `np`.
+    if (UNARY_OPERATIONS.has(op) && call.args.length > 0) return null;
     return {
       op,
       library: this.tensorLibrary(),
