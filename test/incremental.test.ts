@@ -283,6 +283,27 @@ def other(x):
     ],
   },
   {
+    name: 'a -inf fill in a loop under the main guard that a function passes to softmax',
+    text: `import torch
+
+if __name__ == "__main__":
+    for _ in range(3):
+        scores = torch.randn(4, 4).masked_fill(torch.ones(4, 4).bool(), float("-inf"))
+
+
+def attend():
+    return scores
+
+
+def other(x):
+    return x
+`,
+    edits: [
+      { find: 'return scores', replace: 'return torch.softmax(scores, dim=-1)' },
+      { find: 'return x\n', replace: 'return x + 1\n' },
+    ],
+  },
+  {
     name: 'a fix that depends on a parameter of another function',
     text: `import numpy as np
 

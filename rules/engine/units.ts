@@ -159,9 +159,9 @@ export function splitUnits(
   };
 }
 
-/** Statements whose targets a top-level statement binds, by dialect. */
+/** Nodes that bind the names in one of their fields, by dialect. */
 const BINDING_TARGETS: Record<Dialect, Record<string, string>> = {
-  python: { assignment: 'left', augmented_assignment: 'left' },
+  python: { assignment: 'left', augmented_assignment: 'left', for_statement: 'left' },
   ts: { variable_declarator: 'name', assignment_expression: 'left' },
 };
 /** Definitions whose `name` a top-level statement binds. */
@@ -173,6 +173,44 @@ const NAMED_DEFINITIONS = new Set([
   'class_declaration',
   'abstract_class_declaration',
 ]);
+/**
+ * What a top-level statement may hold statements or bindings in, without opening a new scope: a
+ * main guard, a loop, a `try`, and the statements, declarations and blocks inside them.
+ */
+const STATEMENT_HOLDERS: Record<Dialect, ReadonlySet<string>> = {
+  python: new Set([
+    'module',
+    'block',
+    'expression_statement',
+    'decorated_definition',
+    'if_statement',
+    'elif_clause',
+    'else_clause',
+    'for_statement',
+    'while_statement',
+    'with_statement',
+    'try_statement',
+    'except_clause',
+    'finally_clause',
+  ]),
+  ts: new Set([
+    'program',
+    'statement_block',
+    'expression_statement',
+    'export_statement',
+    'lexical_declaration',
+    'variable_declaration',
+    'if_statement',
+    'else_clause',
+    'for_statement',
+    'for_in_statement',
+    'while_statement',
+    'do_statement',
+    'try_statement',
+    'catch_clause',
+    'finally_clause',
+  ]),
+};
 /** What a binding target may hold that binds no plain name (`obj.attr = ...`, `xs[0] = ...`). */
 const NOT_BINDING = new Set([
   'attribute',
@@ -181,32 +219,35 @@ const NOT_BINDING = new Set([
   'subscript_expression',
 ]);
 
-/** The plain names a top-level statement binds: assignment targets and definition names. */
+/**
+ * The plain names a top-level statement binds: assignment and loop targets, at any depth of the
+ * blocks it holds (`if __name__ == "__main__":` then a loop), and definition names.
+ */
 function boundAtTopLevel(statement: Node, dialect: Dialect): string[] {
   const names: string[] = [];
   const targets = BINDING_TARGETS[dialect];
+  const holders = STATEMENT_HOLDERS[dialect];
   const collect = (target: Node) => {
     if (NOT_BINDING.has(target.type)) return;
     if (/identifier/.test(target.type)) names.push(target.text);
     for (const child of target.namedChildren) if (child) collect(child);
   };
-  // Down through `export`, decorators, declarations and expression statements; not into bodies.
-  const visit = (node: Node, depth: number) => {
-    const field = targets[node.type];
+  const visit = (node: Node) => {
+    const type = node.type;
+    const field = targets[type];
     if (field) {
       const target = node.childForFieldName(field);
       if (target) collect(target);
-      return;
     }
-    if (NAMED_DEFINITIONS.has(node.type)) {
+    if (NAMED_DEFINITIONS.has(type)) {
       const name = node.childForFieldName('name');
       if (name) names.push(name.text);
       return;
     }
-    if (depth >= 3) return;
-    for (const child of node.namedChildren) if (child) visit(child, depth + 1);
+    if (!holders.has(type)) return;
+    for (const child of node.namedChildren) if (child) visit(child);
   };
-  visit(statement, 0);
+  visit(statement);
   return names;
 }
 
