@@ -486,6 +486,59 @@ describe('incremental analysis across definitions', () => {
     }
   });
 
+  test('at rest, a definition that does not parse gets the findings the whole file gives it', () => {
+    // The max is subtracted, and the next line is still an open bracket: edited mode keeps the
+    // NG101 of the last version read. At rest, f's findings are those of the whole file; g's
+    // stay, though the open bracket swallows g in the whole file's reading.
+    const text = `import numpy as np
+
+
+def f(x):
+    e = np.exp(x)
+    return e / e.sum()
+
+
+def g(x):
+    return np.log(1 + x)
+`;
+    const edit = {
+      find: '    return e / e.sum()\n',
+      replace: '    e = e - e.max()\n    y = (\n    return e / e.sum()\n',
+    };
+    for (const { analysis, text: now, tree } of edited('python', text, [edit])) {
+      assert.equal(analysis.mode, 'edited');
+      const codes = (findings: readonly Finding[]) =>
+        findings.map((finding) => `${finding.range.start.line} ${finding.code}`);
+      assert.deepEqual(codes(analysis.findings), ['4 NG101', '11 NG301']);
+      const whole = analyzeTree(tree, now, 'python', { rules: allRules, withFixes: true });
+      assert.deepEqual(codes(whole.findings), []);
+      const verified = analysis.verify();
+      assert.ok(verified, 'the findings at rest differ from those kept while typing');
+      assert.deepEqual(codes(verified), ['11 NG301']);
+    }
+  });
+
+  test('at rest, a hazard made while a definition does not parse is found', () => {
+    const text = `import numpy as np
+
+
+def f(x):
+    e = np.exp(x - x.max())
+    return e / e.sum()
+`;
+    const edits = [
+      { find: '    return e', replace: '    x = (\n    return e' },
+      { find: ' - x.max()', replace: '' },
+    ];
+    const found: string[][] = [];
+    for (const { analysis } of edited('python', text, edits)) {
+      assert.equal(analysis.mode, 'edited');
+      const atRest = analysis.verify() ?? analysis.findings;
+      found.push(atRest.map((finding) => `${finding.range.start.line} ${finding.code}`));
+    }
+    assert.deepEqual(found, [[], ['4 NG101']]);
+  });
+
   test('a lone carriage return typed into a definition that does not parse: the whole file', () => {
     // The editor counts a lone CR as a line break; kept findings move by line feeds alone.
     const text = CASES[0].text.replace('# nanguard: noqa', '# a comment');

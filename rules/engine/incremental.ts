@@ -133,7 +133,8 @@ export class IncrementalAnalyzer {
    * inside one definition's body, and neither that definition on its own nor the file parses
    * (an unclosed bracket while typing, which would swallow the rest of the file). Every finding
    * stays as it was before the edit, moved with the text, without fixes, until the definition
-   * parses again. `tree` parses the file, and is called only when the definition does not parse
+   * parses again, or the document rests and `verify` reads that definition as the whole file
+   * reads it. `tree` parses the file, and is called only when the definition does not parse
    * (an edit can also end a definition early, as a line break that dedents its tail does). Null
    * when this does not apply: then `analyse`.
    */
@@ -165,7 +166,7 @@ export class IncrementalAnalyzer {
     alone.delete();
     if (parses || !tree().rootNode.hasError) return null;
 
-    this.generation++;
+    const generation = ++this.generation;
     const findings: Finding[] = [];
     known.units.forEach((unit, index) => {
       for (const stored of known.stored.get(keyOf(index, unit)) ?? []) {
@@ -177,13 +178,28 @@ export class IncrementalAnalyzer {
       const finding = movedAcross(stored, edit);
       if (finding) findings.push({ ...finding, fixes: [] });
     }
+    const shown = sortFindings(findings);
     return {
-      findings: sortFindings(findings),
+      findings: shown,
       hasSyntaxErrors: true,
       failures: [],
       mode: 'edited',
       units: { total: known.units.length, analysed: 0 },
-      verify: () => null,
+      // At rest, the definition being typed in gets the findings the whole file's reading gives
+      // inside it, as the CLI would report them. Elsewhere the kept findings stay: the open
+      // bracket may swallow the rest of the file, and its findings would go until it is closed.
+      verify: () => {
+        if (this.generation !== generation || !options.withFixes.readable()) return null;
+        const run = this.startRun(tree(), text, options);
+        const first = pointAt(text, edited.start).row;
+        const last = pointAt(text, edited.end + delta).row;
+        const inside = (finding: Finding) =>
+          finding.range.start.line >= first && finding.range.start.line <= last;
+        const read = this.wholeOf(run).findings.filter(inside);
+        for (const finding of read) void finding.fixes;
+        const merged = sortFindings([...shown.filter((finding) => !inside(finding)), ...read]);
+        return sameFindings(merged, shown) ? null : merged;
+      },
     };
   }
 
