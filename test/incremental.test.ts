@@ -304,6 +304,60 @@ def other(x):
     ],
   },
   {
+    name: 'a -inf fill bound by := at the top level',
+    text: `import torch
+
+
+(scores := torch.zeros(3).masked_fill(torch.ones(3).bool(), float('-inf')))
+
+
+def f():
+    return torch.softmax(scores, -1)
+`,
+    edits: [
+      {
+        find: '    return torch.softmax',
+        replace: '    scores = torch.zeros(3)\n    return torch.softmax',
+      },
+    ],
+  },
+  {
+    name: 'a -inf fill bound by a chained assignment, read and then shadowed',
+    text: `import torch
+
+masked = scores = torch.zeros(3).masked_fill(torch.ones(3).bool(), float('-inf'))
+
+
+def f():
+    return scores
+`,
+    edits: [
+      { find: '    return scores', replace: '    return torch.softmax(scores, -1)' },
+      {
+        find: '    return torch.softmax',
+        replace: '    scores = torch.zeros(3)\n    return torch.softmax',
+      },
+    ],
+  },
+  {
+    name: 'a definition with a body of ... turns into context as a fileWide word is typed elsewhere',
+    text: `import torch
+
+
+def scaler_for(model: Model) -> None: ...
+
+
+class Model(torch.nn.Module):
+    def forward(self, x):
+        return torch.exp(x) / torch.exp(x).sum()
+`,
+    edits: [
+      { find: '.sum()', replace: '.half().sum()' },
+      { find: 'self, x', replace: 'self, x, y' },
+      { find: 'return torch.exp(x)', replace: 'return torch.exp(x - 1)' },
+    ],
+  },
+  {
     name: 'a fix that depends on a parameter of another function',
     text: `import numpy as np
 

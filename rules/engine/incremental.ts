@@ -84,11 +84,12 @@ export class IncrementalAnalyzer {
   /** Counts analyses: fixes of an older one are no longer readable. */
   private generation = 0;
   /**
-   * What was read of each unit's text (its words, the names it provides) and its stub, kept
-   * while the unit is unchanged.
+   * What was read of each unit's text (its words, the names it provides), its stub, and the
+   * names each context statement binds, kept while the text is unchanged.
    */
   private words = new Map<string, ReadonlySet<string>>();
   private provided = new Map<string, readonly string[]>();
+  private bound = new Map<string, readonly string[]>();
   private stubs = new Map<string, string>();
   private lastEdit: { from: string; to: string; edit: SpanEdit } | null = null;
 
@@ -102,7 +103,17 @@ export class IncrementalAnalyzer {
     const fileWide = rulesFor(text, this.language, options).flatMap(
       (rule) => rule.meta.fileWide ?? [],
     );
-    const split = splitUnits(tree, text, dialect, fileWide);
+    // The names each context statement binds, remembered while the statement is unchanged.
+    const bound = new Map<string, readonly string[]>();
+    const split = splitUnits(tree, text, dialect, fileWide, {
+      get: (statement) => {
+        const names = bound.get(statement) ?? this.bound.get(statement);
+        if (names) bound.set(statement, names);
+        return names;
+      },
+      set: (statement, names) => bound.set(statement, names),
+    });
+    this.bound = bound;
     const key = split ? `${policyKey(options)}\u0001${split.contextKey}` : null;
     const known = this.known;
     const edges = split ? this.edgesOf(split) : null;
@@ -209,6 +220,7 @@ export class IncrementalAnalyzer {
     this.known = null;
     this.words = new Map();
     this.provided = new Map();
+    this.bound = new Map();
     this.stubs = new Map();
     this.lastEdit = null;
     this.dropReduced();

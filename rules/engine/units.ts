@@ -28,6 +28,12 @@ export interface Unit {
   kind: 'function' | 'class';
 }
 
+/** What a caller remembers of texts from one version of a file to the next. */
+export interface TextMemo<T> {
+  get(text: string): T | undefined;
+  set(text: string, value: T): void;
+}
+
 /** Where a definition's text and its body are, as offsets into the text. */
 export interface Span {
   start: number;
@@ -77,12 +83,14 @@ const STUB_BODY: Record<Dialect, string> = { python: '...', ts: '{}' };
  * Files with errors that reach the top level, with no unit, or with a lone carriage return (a
  * line break to the editor, not to tree-sitter's rows), give null: analyse them whole. A
  * definition that matches one of `fileWide` (see `RuleMeta.fileWide`) is part of the context.
+ * `boundNames` may remember the names each context statement binds, by its text.
  */
 export function splitUnits(
   tree: Tree,
   text: string,
   dialect: Dialect,
   fileWide: readonly RegExp[] = [],
+  boundNames?: TextMemo<readonly string[]>,
 ): Units | null {
   if (/\r(?!\n)/.test(text)) return null;
   const root = tree.rootNode;
@@ -129,7 +137,12 @@ export function splitUnits(
         broken.push({ start, end, bodyStart: body.body.startIndex });
       key.push(source);
       context.push(source);
-      contextNames.push(...boundAtTopLevel(child, dialect));
+      let bound = boundNames?.get(source);
+      if (bound === undefined) {
+        bound = boundAtTopLevel(child, dialect);
+        boundNames?.set(source, bound);
+      }
+      contextNames.push(...bound);
       continue;
     }
     const name = body.definition.childForFieldName('name');
@@ -147,7 +160,9 @@ export function splitUnits(
       kind: body.definition.type.includes('class') ? 'class' : 'function',
     };
     units.push(unit);
-    key.push(stubOf(unit, dialect));
+    // Marked as a unit: a definition whose body is `...` reads the same as its stub, and turning
+    // it into context (a fileWide word typed elsewhere) must change the key.
+    key.push(`\u0002${stubOf(unit, dialect)}`);
   }
   if (units.length === 0) return null;
   return {
@@ -161,10 +176,19 @@ export function splitUnits(
 
 /** Nodes that bind the names in one of their fields, by dialect. */
 const BINDING_TARGETS: Record<Dialect, Record<string, string>> = {
-  python: { assignment: 'left', augmented_assignment: 'left', for_statement: 'left' },
-  ts: { variable_declarator: 'name', assignment_expression: 'left' },
+  python: {
+    assignment: 'left',
+    augmented_assignment: 'left',
+    named_expression: 'name',
+    for_statement: 'left',
+  },
+  ts: {
+    variable_declarator: 'name',
+    assignment_expression: 'left',
+    augmented_assignment_expression: 'left',
+  },
 };
-/** Definitions whose `name` a top-level statement binds. */
+/** Definitions whose `name` a top-level statement binds; their bodies bind nothing at the top. */
 const NAMED_DEFINITIONS = new Set([
   'function_definition',
   'class_definition',
@@ -173,43 +197,10 @@ const NAMED_DEFINITIONS = new Set([
   'class_declaration',
   'abstract_class_declaration',
 ]);
-/**
- * What a top-level statement may hold statements or bindings in, without opening a new scope: a
- * main guard, a loop, a `try`, and the statements, declarations and blocks inside them.
- */
-const STATEMENT_HOLDERS: Record<Dialect, ReadonlySet<string>> = {
-  python: new Set([
-    'module',
-    'block',
-    'expression_statement',
-    'decorated_definition',
-    'if_statement',
-    'elif_clause',
-    'else_clause',
-    'for_statement',
-    'while_statement',
-    'with_statement',
-    'try_statement',
-    'except_clause',
-    'finally_clause',
-  ]),
-  ts: new Set([
-    'program',
-    'statement_block',
-    'expression_statement',
-    'export_statement',
-    'lexical_declaration',
-    'variable_declaration',
-    'if_statement',
-    'else_clause',
-    'for_statement',
-    'for_in_statement',
-    'while_statement',
-    'do_statement',
-    'try_statement',
-    'catch_clause',
-    'finally_clause',
-  ]),
+/** Other nodes whose insides are a scope of their own. */
+const INNER_SCOPES: Record<Dialect, readonly string[]> = {
+  python: ['lambda'],
+  ts: ['arrow_function', 'function_expression', 'function', 'generator_function', 'class'],
 };
 /** What a binding target may hold that binds no plain name (`obj.attr = ...`, `xs[0] = ...`). */
 const NOT_BINDING = new Set([
@@ -220,34 +211,35 @@ const NOT_BINDING = new Set([
 ]);
 
 /**
- * The plain names a top-level statement binds: assignment and loop targets, at any depth of the
- * blocks it holds (`if __name__ == "__main__":` then a loop), and definition names.
+ * The plain names a top-level statement binds, wherever in it: assignment targets (chained ones
+ * too), `:=`, loop targets, declarations, and definition names; not what a definition or a
+ * lambda binds inside itself.
  */
 function boundAtTopLevel(statement: Node, dialect: Dialect): string[] {
   const names: string[] = [];
   const targets = BINDING_TARGETS[dialect];
-  const holders = STATEMENT_HOLDERS[dialect];
   const collect = (target: Node) => {
     if (NOT_BINDING.has(target.type)) return;
     if (/identifier/.test(target.type)) names.push(target.text);
     for (const child of target.namedChildren) if (child) collect(child);
   };
-  const visit = (node: Node) => {
+  const types = [...Object.keys(targets), ...NAMED_DEFINITIONS, ...INNER_SCOPES[dialect]];
+  // One call into the parser for the whole statement, in document order: what lies inside a
+  // definition or a lambda starts before the end of that node, and is passed over.
+  let skipUntil = -1;
+  for (const node of [statement, ...statement.descendantsOfType(types)]) {
+    if (!node || node.startIndex < skipUntil) continue;
     const type = node.type;
-    const field = targets[type];
-    if (field) {
-      const target = node.childForFieldName(field);
-      if (target) collect(target);
-    }
-    if (NAMED_DEFINITIONS.has(type)) {
-      const name = node.childForFieldName('name');
+    if (NAMED_DEFINITIONS.has(type) || INNER_SCOPES[dialect].includes(type)) {
+      const name = NAMED_DEFINITIONS.has(type) ? node.childForFieldName('name') : null;
       if (name) names.push(name.text);
-      return;
+      skipUntil = node.endIndex;
+      continue;
     }
-    if (!holders.has(type)) return;
-    for (const child of node.namedChildren) if (child) visit(child);
-  };
-  visit(statement);
+    const field = targets[type];
+    const target = field ? node.childForFieldName(field) : null;
+    if (target) collect(target);
+  }
   return names;
 }
 
