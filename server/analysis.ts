@@ -65,9 +65,18 @@ export function analyseEdited(
 ): EditorAnalysis {
   const base = optionsFor(request, settings, log);
   const options = { ...base, withFixes: base.withFixes as LazyFixes };
-  const analysis =
-    analyzer.analyseEditing(request.text, request.tree, options) ??
-    analyzer.analyse(request.tree(), request.text, options);
+  let analysis: EditorAnalysis;
+  try {
+    analysis =
+      analyzer.analyseEditing(request.text, request.tree, options) ??
+      analyzer.analyse(request.tree(), request.text, options);
+  } catch (error) {
+    // A fault in the bookkeeping of the re-reading must not leave the document stuck with the
+    // findings of an older version: start afresh from the whole file.
+    log.error(`Re-reading the changed parts of ${request.label} failed; reading it whole.`, error);
+    analyzer.dispose();
+    analysis = analyzer.analyse(request.tree(), request.text, options);
+  }
   logFailures(analysis.failures, request.label, log);
   return analysis;
 }

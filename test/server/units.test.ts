@@ -1,5 +1,6 @@
 // The server's pure parts, run from source: suppression edits, fix-all rounds and the minimal
-// edit, settings normalisation and merging, incremental trees, and notebook cell mapping.
+// edit, settings normalisation and merging, the analysis of an edited document, incremental
+// trees, and notebook cell mapping.
 
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -8,10 +9,12 @@ import * as path from 'node:path';
 import { before, describe, test } from 'node:test';
 import { allRules } from '../../rules';
 import { analyzeText } from '../../rules/engine/engine';
+import { IncrementalAnalyzer } from '../../rules/engine/incremental';
 import { initParsers, parse } from '../../rules/engine/parser';
 import type { Finding, Fix } from '../../rules/engine/types';
 import type { NotebookDocuments } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
+import { analyseEdited } from '../../server/analysis';
 import { DocumentStore } from '../../server/documents';
 import { Linter } from '../../server/linter';
 import { fixAll, minimalEdit } from '../../server/fixAll';
@@ -265,6 +268,45 @@ describe('fixes of an open document', () => {
     assert.deepEqual(target.withFixes(), []);
     assert.deepEqual(target.findings[0].fixes, []);
     store.close(uri);
+  });
+});
+
+describe('analysis of an edited document', () => {
+  test('a fault in re-reading the changed parts is logged, and the whole file is read', () => {
+    class Faulty extends IncrementalAnalyzer {
+      failures = 1;
+      override analyseEditing(...args: Parameters<IncrementalAnalyzer['analyseEditing']>) {
+        if (this.failures-- > 0) throw new Error('broken bookkeeping');
+        return super.analyseEditing(...args);
+      }
+    }
+    const analyzer = new Faulty('python');
+    const tree = parse(SOFTMAX, 'python');
+    const { log, lines } = recordingLogger();
+    try {
+      const request = {
+        filePath: null,
+        label: 'faulty.py',
+        text: SOFTMAX,
+        language: 'python' as const,
+        tree: () => tree,
+        withFixes: { readable: () => true },
+      };
+      const analysis = analyseEdited(request, analyzer, DEFAULT_SETTINGS, log);
+      assert.equal(analysis.mode, 'whole');
+      assert.deepEqual(
+        analysis.findings.map((finding) => finding.code),
+        ['NG101'],
+      );
+      assert.ok(
+        lines.some((line) => line.includes('Re-reading the changed parts of faulty.py failed')),
+        lines.join('\n'),
+      );
+      assert.ok(lines.some((line) => line.includes('broken bookkeeping')));
+    } finally {
+      tree.delete();
+      analyzer.dispose();
+    }
   });
 });
 
