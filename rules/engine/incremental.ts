@@ -1,9 +1,12 @@
 // Re-analysis of an edited document, one top-level definition at a time. The first analysis of
 // a document reads the whole file and keeps each unit's findings (see units.ts). After an edit,
-// only the units whose text changed are analysed again, within the file's context and with every
-// other unit stubbed; the others keep their findings, moved by the lines added or removed above
-// them. When the context itself changes (an import, a module-level statement, a function's name
-// or signature), or the top level holds a syntax error, the whole file is analysed again.
+// only the units whose text changed are analysed again, with those linked to them by names,
+// within the file's context and with every other unit stubbed; the others keep their findings,
+// moved by the lines added or removed above them, and so do the context's own findings unless
+// a unit linked to the context changed. When the context itself changes (an import, a
+// module-level statement, a function's name or signature), or the top level holds a syntax
+// error, the whole file is analysed again. While the definition being typed in does not parse,
+// nothing is read (`analyseEditing`). Fixes always come from the whole file.
 
 import type { Point, Tree } from 'web-tree-sitter';
 import {
