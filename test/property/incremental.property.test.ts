@@ -225,8 +225,10 @@ describe('incremental analysis', () => {
       ),
       { numRuns: 150 },
     );
-    // Most edits stay inside one definition: the incremental path was taken, not only whole reads.
-    assert.ok((modes.get('units') ?? 0) > 100, JSON.stringify([...modes]));
+    // The incremental paths were taken, not only whole reads: of about 620 analyses, runs give
+    // 95–125 in units mode (an edit that breaks a definition makes it context, and the edits
+    // after it inside that definition are whole reads or edited mode), and 165–190 edited.
+    assert.ok((modes.get('units') ?? 0) > 60, JSON.stringify([...modes]));
     assert.ok((modes.get('edited') ?? 0) > 20, JSON.stringify([...modes]));
   });
 });
