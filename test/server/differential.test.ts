@@ -237,7 +237,8 @@ describe('language server after random edits', () => {
       ),
       { numRuns: 100 },
     );
-    // Most runs end in a text that parses: the property was checked, not passed over.
-    assert.ok(compared >= 40, `${compared} of 100 final texts compared`);
+    // About half the runs end in a text that parses (40–65 of 100): the property was checked,
+    // not passed over.
+    assert.ok(compared >= 25, `${compared} of 100 final texts compared`);
   });
 });
