@@ -29,6 +29,7 @@ import {
   splitUnits,
   wordsIn,
   type Span,
+  type TextMemo,
   type Unit,
   type Units,
 } from './units';
@@ -107,16 +108,9 @@ export class IncrementalAnalyzer {
       (rule) => rule.meta.fileWide ?? [],
     );
     // The names each context statement binds, remembered while the statement is unchanged.
-    const bound = new Map<string, readonly string[]>();
-    const split = splitUnits(tree, text, dialect, fileWide, {
-      get: (statement) => {
-        const names = bound.get(statement) ?? this.bound.get(statement);
-        if (names) bound.set(statement, names);
-        return names;
-      },
-      set: (statement, names) => bound.set(statement, names),
-    });
-    this.bound = bound;
+    const bound = new Carried(this.bound);
+    const split = splitUnits(tree, text, dialect, fileWide, bound);
+    this.bound = bound.next;
     const key = split ? `${policyKey(options)}\u0001${split.contextKey}` : null;
     const known = this.known;
     const edges = split ? this.edgesOf(split) : null;
@@ -373,23 +367,14 @@ export class IncrementalAnalyzer {
 
   /** Which units each unit depends on; what was read of unchanged texts is remembered. */
   private edgesOf(split: Units): Known['edges'] {
-    const words = new Map<string, ReadonlySet<string>>();
-    const provided = new Map<string, readonly string[]>();
+    const words = new Carried(this.words);
+    const provided = new Carried(this.provided);
     const edges = dependencies(split, {
-      words: (text) => {
-        const found = words.get(text) ?? this.words.get(text) ?? wordsIn(text);
-        words.set(text, found);
-        return found;
-      },
-      provided: (unit) => {
-        const found =
-          provided.get(unit.text) ?? this.provided.get(unit.text) ?? providedNames(unit);
-        provided.set(unit.text, found);
-        return found;
-      },
+      words: (text) => words.read(text, () => wordsIn(text)),
+      provided: (unit) => provided.read(unit.text, () => providedNames(unit)),
     });
-    this.words = words;
-    this.provided = provided;
+    this.words = words.next;
+    this.provided = provided.next;
     return edges;
   }
 
@@ -415,6 +400,36 @@ export class IncrementalAnalyzer {
   private dropReduced(): void {
     this.reduced?.tree.delete();
     this.reduced = null;
+  }
+}
+
+/**
+ * What was read of texts in the last version, carried into this one: `next` holds the texts
+ * asked about now, so what no longer appears is let go.
+ */
+class Carried<T> implements TextMemo<T> {
+  readonly next = new Map<string, T>();
+
+  constructor(private readonly last: ReadonlyMap<string, T>) {}
+
+  get(text: string): T | undefined {
+    const value = this.next.get(text) ?? this.last.get(text);
+    if (value !== undefined) this.next.set(text, value);
+    return value;
+  }
+
+  set(text: string, value: T): void {
+    this.next.set(text, value);
+  }
+
+  /** The value for `text`, computed when neither version has it. */
+  read(text: string, compute: () => T): T {
+    let value = this.get(text);
+    if (value === undefined) {
+      value = compute();
+      this.set(text, value);
+    }
+    return value;
   }
 }
 
